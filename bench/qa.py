@@ -1,0 +1,180 @@
+"""Answering quality and speed on the labelled resident questions in bench/data/.
+
+Prints, per language, top-1 and top-3 category accuracy, out-of-scope precision and recall,
+and p50/p95 latency, for the assistant and, in the same run, for a plain BM25 baseline
+(rank-bm25 over the same content, lowercase whitespace tokens). Then the assistant's latency
+with the content scaled to 1,000 entries. Run: python -m bench.qa [--data FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rank_bm25 import BM25Okapi
+
+from bot.answering import Answerer
+from bot.config import Settings
+from bot.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
+from bot.i18n import Catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data" / "questions.jsonl"
+
+
+@dataclass(frozen=True)
+class Question:
+    q: str
+    lang: str
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    out_of_scope: bool
+    categories: list[str]
+    seconds: float
+
+
+def load_questions(path: Path) -> list[Question]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [Question(r["q"], r["lang"], r.get("category")) for r in rows]
+
+
+class BM25Baseline:
+    """Plain BM25: one document per entry and language, lowercase whitespace tokens."""
+
+    def __init__(self, content: ContentSet) -> None:
+        self.docs: list[Entry] = []
+        corpus: list[list[str]] = []
+        for entry in content.entries:
+            for text in entry.texts.values():
+                body = " ".join([text.title, *text.keywords, *text.questions, text.answer])
+                corpus.append(body.lower().split())
+                self.docs.append(entry)
+        self.bm25 = BM25Okapi(corpus)
+
+    def predict(self, question: str) -> tuple[bool, list[str]]:
+        scores = self.bm25.get_scores(question.lower().split())
+        order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
+        categories: list[str] = []
+        seen: set[str] = set()
+        for i in order:
+            entry = self.docs[i]
+            if entry.id in seen or scores[i] <= 0:
+                continue
+            seen.add(entry.id)
+            categories.append(entry.category)
+            if len(categories) == 5:
+                break
+        oos = not categories or categories[0] == OUT_OF_SCOPE
+        return oos, [c for c in categories if c != OUT_OF_SCOPE]
+
+
+def run(
+    questions: list[Question], predict: Callable[[Question], tuple[bool, list[str]]]
+) -> list[Prediction]:
+    out = []
+    for question in questions:
+        start = time.perf_counter()
+        oos, categories = predict(question)
+        out.append(Prediction(oos, categories, time.perf_counter() - start))
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def report(name: str, questions: list[Question], predictions: list[Prediction]) -> dict[str, float]:
+    by_lang: dict[str, list[tuple[Question, Prediction]]] = defaultdict(list)
+    for q, p in zip(questions, predictions, strict=True):
+        by_lang[q.lang].append((q, p))
+    print(f"\n== {name}")
+    print(
+        f"{'lang':<6}{'n':>5}{'top-1':>9}{'top-3':>9}{'oos P':>9}{'oos R':>9}"
+        f"{'p50 ms':>9}{'p95 ms':>9}"
+    )
+    summary: dict[str, float] = {}
+    for lang in [*sorted(by_lang), "all"]:
+        pairs = [x for rows in by_lang.values() for x in rows] if lang == "all" else by_lang[lang]
+        scoped = [(q, p) for q, p in pairs if q.category is not None]
+        top1 = sum(1 for q, p in scoped if not p.out_of_scope and p.categories[:1] == [q.category])
+        top3 = sum(1 for q, p in scoped if q.category in p.categories[:3])
+        predicted_oos = [(q, p) for q, p in pairs if p.out_of_scope]
+        actual_oos = [(q, p) for q, p in pairs if q.category is None]
+        true_oos = sum(1 for q, p in pairs if p.out_of_scope and q.category is None)
+        precision = true_oos / len(predicted_oos) if predicted_oos else 1.0
+        recall = true_oos / len(actual_oos) if actual_oos else 1.0
+        times = [p.seconds * 1000 for _, p in pairs]
+        print(
+            f"{lang:<6}{len(pairs):>5}{top1 / len(scoped):>9.1%}{top3 / len(scoped):>9.1%}"
+            f"{precision:>9.1%}{recall:>9.1%}{statistics.median(times):>9.2f}"
+            f"{percentile(times, 95):>9.2f}"
+        )
+        summary[f"{lang}.top1"] = top1 / len(scoped)
+    return summary
+
+
+def scaled(content: ContentSet, target: int) -> ContentSet:
+    """Content grown to `target` entries by copies with new ids, to measure latency at scale."""
+    entries = list(content.entries)
+    answers = content.answers
+    copy = 0
+    while len(entries) < target:
+        source = answers[copy % len(answers)]
+        entries.append(replace(source, id=f"{source.id}-copy{copy}"))
+        copy += 1
+    return ContentSet(entries, content.default_contact, content.synonyms)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+    content = load_content(ROOT / "content", catalogs.supported)
+    questions = load_questions(args.data)
+    print(
+        f"{len(questions)} questions, {len(content.answers)} entries, "
+        f"{len(content.topics)} out-of-scope topics"
+    )
+
+    answerer = Answerer(content, catalogs.supported, settings.default_locale)
+    answerer.answer("warm-up chauffage")
+
+    def ours(q: Question) -> tuple[bool, list[str]]:
+        answer = answerer.answer(q.q, None)
+        return answer.out_of_scope, [m.entry.category for m in answer.results]
+
+    baseline = BM25Baseline(content)
+    report("assistant", questions, run(questions, ours))
+    report(
+        "BM25 baseline (rank-bm25, whitespace tokens)",
+        questions,
+        run(questions, lambda q: baseline.predict(q.q)),
+    )
+
+    big = scaled(content, 1000)
+    big_answerer = Answerer(big, catalogs.supported, settings.default_locale)
+    big_answerer.answer("warm-up chauffage")
+    times = [
+        p.seconds * 1000
+        for p in run(questions, lambda q: (big_answerer.answer(q.q).out_of_scope, []))
+    ]
+    print(
+        f"\nlatency with {len(big.answers)} entries: p50 {statistics.median(times):.2f} ms, "
+        f"p95 {percentile(times, 95):.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

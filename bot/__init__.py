@@ -1,0 +1,1 @@
+"""Residents' assistant: application core (config, storage, domain services, app assembly)."""

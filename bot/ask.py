@@ -1,0 +1,104 @@
+"""`residents-bot ask`: the answering, from the command line, in one process (a contract).
+
+Output with --json / --jsonl, one object per question:
+{"question", "lang", "out_of_scope": bool, "results": [{"id", "category", "title", "score"}]}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any, TextIO
+
+from bot.answering import Answer, Answerer
+from bot.config import Settings
+from bot.db import Database
+from bot.i18n import Catalogs
+from bot.knowledge import content_for
+from bot.migrate import upgrade
+
+RESULTS = 5
+
+
+def to_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "lang": answer.lang,
+        "out_of_scope": answer.out_of_scope,
+        "results": [
+            {
+                "id": m.entry.id,
+                "category": m.entry.category,
+                "title": m.entry.text(answer.lang, m.lang).title,
+                "score": round(m.score, 4),
+            }
+            for m in answer.results[:RESULTS]
+        ],
+    }
+
+
+def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
+    t = catalogs.get(answer.lang)
+    if answer.empty:
+        return t._("Please write your question in a few words.")
+    if answer.out_of_scope:
+        topic = answer.topic
+        contact = topic.text(answer.lang, answerer.default_locale).answer if topic else None
+        lines = [
+            t._("This is not something I can answer."),
+            contact or answerer.contact(answer.lang),
+        ]
+        return "\n".join(lines)
+    best = answer.results[0]
+    text = best.entry.text(answer.lang, best.lang)
+    lines = [text.title, "", text.answer]
+    if best.entry.source:
+        lines += ["", t._("Source: {url}", url=best.entry.source)]
+    return "\n".join(lines)
+
+
+def _parse_line(line: str, default_lang: str | None) -> tuple[str, str | None]:
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError:
+            return stripped, default_lang
+        if isinstance(obj, dict):
+            return str(obj.get("q", "")), obj.get("lang") or default_lang
+    return stripped, default_lang
+
+
+def run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO | None = None) -> int:
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+    upgrade(settings.database_url)
+
+    async def load() -> Answerer:
+        db = Database(settings.database_url)
+        try:
+            content = await content_for(db, settings.content_dir, catalogs.supported)
+        finally:
+            await db.dispose()
+        return Answerer(content, catalogs.supported, settings.default_locale)
+
+    answerer = asyncio.run(load())
+    if args.jsonl:
+        source = stdin or sys.stdin
+        for line in source:
+            if not line.strip():
+                continue
+            question, lang = _parse_line(line, args.lang)
+            print(json.dumps(to_json(answerer.answer(question, lang)), ensure_ascii=False))
+            sys.stdout.flush()
+        return 0
+    if not args.question:
+        print("residents-bot ask: give a QUESTION, or --jsonl to read stdin", file=sys.stderr)
+        return 2
+    answer = answerer.answer(args.question, args.lang)
+    if args.json:
+        print(json.dumps(to_json(answer), ensure_ascii=False))
+    else:
+        print(to_text(answer, answerer, catalogs))
+    return 0

@@ -1,0 +1,96 @@
+"""`residents-bot chat`: the real application against an in-process Bot API stand-in, driven
+from the terminal. No token, no network: how newcomers, editors and translators try the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from bot.app import ALLOWED_UPDATES, build_application, build_services
+from bot.config import Settings
+from bot.standin import BotAPIStandin
+
+CHAT_USER_ID = 1001
+
+
+def render(message: dict[str, Any], kind: str) -> tuple[str, list[dict[str, Any]]]:
+    """A bot message as terminal text, and its inline buttons in reading order."""
+    buttons: list[dict[str, Any]] = []
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+        buttons.extend(row)
+    lines = []
+    label = "bot (edited)" if kind == "edit" else "bot"
+    lines.append(f"\033[1m{label}:\033[0m {message.get('text') or message.get('caption') or ''}")
+    for number, button in enumerate(buttons, start=1):
+        target = f" -> {button['url']}" if button.get("url") else ""
+        lines.append(f"   [{number}] {button.get('text', '')}{target}")
+    return "\n".join(lines), buttons
+
+
+async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
+    standin = BotAPIStandin()
+    await standin.start()
+    settings = settings.model_copy(update={"telegram_api_url": standin.base_url})
+    services = build_services(settings)
+    application = build_application(services, token=standin.token)
+    user = standin.user(CHAT_USER_ID, name, language_code=lang or settings.default_locale)
+    latest: dict[str, Any] = {"message_id": None, "buttons": []}
+    replied = asyncio.Event()
+
+    def on_message(chat_id: int, message: dict[str, Any], kind: str) -> None:
+        if chat_id != CHAT_USER_ID or kind == "delete":
+            return
+        text, buttons = render(message, kind)
+        print(text, flush=True)
+        if buttons:
+            latest.update(message_id=message["message_id"], buttons=buttons)
+        replied.set()
+
+    standin.on_bot_message = on_message
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
+    )
+    t = services.catalogs.get(services.catalogs.resolve(None, lang or settings.default_locale))
+    print(t._("Type a message, or the number of a button to press it. Ctrl-D to quit."))
+    try:
+        await user.send("/start")
+        while True:
+            await _settle(replied)
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            line = line.strip()
+            if not line:
+                continue
+            replied.clear()
+            if line.isdigit() and latest["buttons"] and 1 <= int(line) <= len(latest["buttons"]):
+                button = latest["buttons"][int(line) - 1]
+                if button.get("callback_data"):
+                    await user.press_data(latest["message_id"], button["callback_data"])
+                else:
+                    print(f"   {button.get('url', '')}")
+                    replied.set()
+            else:
+                await user.send(line)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await services.db.dispose()
+        await standin.stop()
+    return 0
+
+
+async def _settle(replied: asyncio.Event) -> None:
+    """Let the bot's replies print before the next prompt: wait for the first, then for quiet."""
+    try:
+        await asyncio.wait_for(replied.wait(), timeout=5)
+        while True:
+            replied.clear()
+            await asyncio.wait_for(replied.wait(), timeout=0.3)
+    except TimeoutError:
+        return

@@ -1,0 +1,136 @@
+"""`residents-bot` command line: run, chat, db, content and ask subcommands (a contract)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError
+from bot.i18n import CatalogError
+from bot.logs import setup_logging
+
+log = logging.getLogger("residents-bot")
+
+
+class StartupError(Exception):
+    """Anything that must stop the program with one clear line instead of a traceback."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="residents-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="serve residents on Telegram (long polling)")
+    chat = sub.add_parser("chat", help="talk to the assistant in this terminal, no token needed")
+    chat.add_argument("--lang", default=None, help="your Telegram language, e.g. fr, ar, pt-BR")
+    chat.add_argument("--name", default="Amina", help="your first name in the chat")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply pending migrations")
+    content = sub.add_parser("content", help="the content store (content/ files)")
+    content_sub = content.add_subparsers(dest="content_command", required=True)
+    content_sub.add_parser("check", help="validate every content file, report every problem")
+    content_sub.add_parser("sync", help="load the content files into the database")
+    ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
+    ask.add_argument("question", nargs="?", help="the question, in any supported language")
+    ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--jsonl", action="store_true", help="read questions from stdin, one a line")
+    return parser
+
+
+def _cmd_run(settings: Settings) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application, build_services
+    from bot.migrate import upgrade
+
+    token = settings.require_token()
+    upgrade(settings.database_url)
+    services = build_services(settings)
+    application = build_application(services, token=token)
+    log.info("serving residents through %s", settings.telegram_api_url)
+    # run_polling stops gracefully on SIGINT/SIGTERM and flushes persistence.
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return asyncio.run(run_chat(settings, lang=args.lang, name=args.name))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _cmd_content(settings: Settings, action: str) -> int:
+    from bot.content import load_content
+    from bot.i18n import Catalogs
+
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+    content = load_content(settings.content_dir, catalogs.supported)
+    if action == "check":
+        print(
+            f"content is valid: {len(content.answers)} entries, {len(content.topics)} "
+            f"out-of-scope topics, languages {', '.join(catalogs.supported)}"
+        )
+        return 0
+    from bot.content_store import sync_content
+    from bot.db import Database
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+    async def sync() -> str:
+        db = Database(settings.database_url)
+        try:
+            return str(await sync_content(db, content))
+        finally:
+            await db.dispose()
+
+    print(f"content synced: {asyncio.run(sync())}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging("WARNING" if args.command == "chat" else settings.log_level)
+        if args.command == "run":
+            return _cmd_run(settings)
+        if args.command == "chat":
+            return _cmd_chat(settings, args)
+        if args.command == "db":
+            from bot.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("database is up to date")
+            return 0
+        if args.command == "content":
+            return _cmd_content(settings, args.content_command)
+        if args.command == "ask":
+            from bot.ask import run_ask
+
+            return run_ask(settings, args)
+    except ContentError as exc:
+        print(f"residents-bot: content has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (ConfigError, CatalogError, StartupError) as exc:
+        print(f"residents-bot: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        print(f"residents-bot: database unavailable: {_first_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 1

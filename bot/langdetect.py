@@ -1,0 +1,72 @@
+"""Which language a question is written in, short chat texts included.
+
+Lingua (a well-kept detector built for short text) gives a confidence per language; the words
+of the question found in each language's content vocabulary add evidence, which matters for
+chat spellings Lingua has never seen ("cmt", "stp"). A few languages we do not serve are in
+the model too, so a German question is recognised as such instead of being called English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from bot.textnorm import arabic_share, words
+
+# Languages heard on the estates that we do not (yet) serve, so they are not mistaken for ours.
+OTHERS = ("de", "it", "nl", "ro", "tr", "pl", "ru", "so", "sw", "vi", "zh")
+UNSUPPORTED = "xx"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """`lang` is a supported code, UNSUPPORTED, or None when the text says too little."""
+
+    lang: str | None
+    confidence: float
+
+
+def _language(code: str) -> Language | None:
+    try:
+        return Language.from_iso_code_639_1(IsoCode639_1.from_str(code))
+    except (ValueError, AttributeError):
+        return None
+
+
+@lru_cache(maxsize=4)
+def _detector(codes: tuple[str, ...]) -> LanguageDetector:
+    """Loading the models takes a second or two: once per process, shared by every service."""
+    languages = {lang for code in codes if (lang := _language(code))}
+    return (
+        LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
+    )
+
+
+class LanguageDetection:
+    def __init__(self, supported: tuple[str, ...]) -> None:
+        self.supported = supported
+        self._detector = _detector(tuple(sorted({*supported, *OTHERS})))
+
+    def detect(self, text: str, vocabularies: Mapping[str, frozenset[str]]) -> Detection:
+        tokens = [w for w in words(text) if not w.isdigit()]
+        if not tokens:
+            return Detection(None, 0.0)
+        if arabic_share(text) > 0.5:
+            return Detection("ar" if "ar" in self.supported else UNSUPPORTED, 1.0)
+        scores: dict[str, float] = {}
+        for value in self._detector.compute_language_confidence_values(text):
+            code = value.language.iso_code_639_1.name.lower()
+            scores[code] = scores.get(code, 0.0) + 0.6 * value.value
+        for code in self.supported:
+            vocabulary = vocabularies.get(code)
+            if vocabulary:
+                share = sum(1 for t in tokens if t in vocabulary) / len(tokens)
+                scores[code] = scores.get(code, 0.0) + 0.4 * share
+        best = max(scores, key=lambda c: scores[c])
+        confidence = scores[best]
+        if confidence < 0.3 or (len(tokens) == 1 and confidence < 0.5):
+            return Detection(None, confidence)
+        return Detection(best if best in self.supported else UNSUPPORTED, confidence)

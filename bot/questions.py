@@ -1,0 +1,112 @@
+"""The question log behind /gaps: what residents asked that we could not answer well.
+
+Only the question's text (with e-mail addresses and phone numbers removed), its language and
+time are kept: no user id, no name, nothing that links a question to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from bot.answering import Answer
+from bot.clock import Clock, system_clock
+from bot.db import Database
+from bot.models import Feedback, QuestionLog
+from bot.textnorm import words
+
+EMAIL = re.compile(r"\S+@\S+")
+PHONE = re.compile(r"(?:\+?\d[\s.\-]?){6,}")
+MAX_TEXT = 300
+
+
+def scrub(text: str) -> str:
+    text = EMAIL.sub("…", text)
+    text = PHONE.sub("…", text)
+    return " ".join(text.split())[:MAX_TEXT]
+
+
+@dataclass(frozen=True)
+class Gap:
+    text: str
+    lang: str
+    count: int
+    unanswered: int
+    unhelpful: int
+
+
+class QuestionLogService:
+    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def log(self, answer: Answer) -> int:
+        text = scrub(answer.question)
+        normalized = " ".join(words(text))[:MAX_TEXT]
+        best = answer.best
+        row = QuestionLog(
+            asked_at=self._clock(),
+            lang=answer.lang,
+            text=text,
+            normalized=normalized,
+            out_of_scope=answer.out_of_scope,
+            confident=answer.confident,
+            top_entry_id=(answer.topic.id if answer.topic else best.entry.id if best else None),
+            score=round(best.score, 4) if best else 0.0,
+            results=[m.entry.id for m in answer.results[:5]],
+        )
+        async with self._db.session() as session:
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def feedback(self, question_id: int | None, entry_id: str, helpful: bool) -> bool:
+        """Store a vote; False when it names a question that does not exist."""
+        async with self._db.session() as session:
+            if question_id is not None and await session.get(QuestionLog, question_id) is None:
+                return False
+            session.add(
+                Feedback(
+                    question_id=question_id,
+                    entry_id=entry_id,
+                    helpful=helpful,
+                    created_at=self._clock(),
+                )
+            )
+        return True
+
+    async def gaps(self, days: int = 7, limit: int = 20) -> list[Gap]:
+        """This week's questions with no confident answer or a 👎, most frequent first."""
+        since: datetime = self._clock() - timedelta(days=days)
+        unhelpful = (
+            select(Feedback.question_id)
+            .where(Feedback.helpful.is_(False), Feedback.question_id.is_not(None))
+            .scalar_subquery()
+        )
+        is_unhelpful = QuestionLog.id.in_(unhelpful)
+
+        stmt = (
+            select(
+                QuestionLog.normalized,
+                func.min(QuestionLog.text),
+                func.min(QuestionLog.lang),
+                func.count(),
+                func.sum(case((QuestionLog.confident.is_(False), 1), else_=0)),
+                func.sum(case((is_unhelpful, 1), else_=0)),
+            )
+            .where(
+                and_(
+                    QuestionLog.asked_at >= since,
+                    or_(QuestionLog.confident.is_(False), is_unhelpful),
+                )
+            )
+            .group_by(QuestionLog.normalized)
+            .order_by(func.count().desc(), func.min(QuestionLog.text))
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            rows = (await session.execute(stmt)).all()
+        return [Gap(r[1], r[2], int(r[3]), int(r[4] or 0), int(r[5] or 0)) for r in rows]

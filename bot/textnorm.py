@@ -1,0 +1,111 @@
+"""Text analysis for retrieval: case and accent folding, Arabic normalisation, stemming.
+
+Stemming uses the Snowball stemmers (a well-kept library covering each supported language);
+a language Snowball lacks is still folded and tokenised, just not stemmed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+import snowballstemmer
+from babel import Locale
+
+ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+ARABIC_FORMS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ئ": "ي",
+        "ؤ": "و",
+        "ة": "ه",
+        "گ": "ك",
+        "ڤ": "ف",
+        "پ": "ب",
+        "ی": "ي",
+        "ک": "ك",
+        "٠": "0",
+        "١": "1",
+        "٢": "2",
+        "٣": "3",
+        "٤": "4",
+        "٥": "5",
+        "٦": "6",
+        "٧": "7",
+        "٨": "8",
+        "٩": "9",
+    }
+)
+WORD = re.compile(r"[^\W_]+", re.UNICODE)
+REPEATS = re.compile(r"(.)\1{2,}")
+ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+
+
+def fold(text: str) -> str:
+    """Lowercase, drop accents and Arabic diacritics, unify Arabic letter forms.
+
+    Residents type without accents ("electricite") and with or without harakat; both sides
+    of the match go through this so either spelling finds the other.
+    """
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = ARABIC_DIACRITICS.sub("", text).translate(ARABIC_FORMS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or _is_arabic(ch))
+    text = unicodedata.normalize("NFC", text).replace("œ", "oe").replace("æ", "ae")
+    return REPEATS.sub(r"\1", text)  # "froiiiid" -> "froid"
+
+
+def _is_arabic(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff"
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; apostrophes and hyphens split words ("l'eau" -> "l", "eau")."""
+    return WORD.findall(fold(text))
+
+
+def arabic_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if ARABIC_LETTER.match(ch)) / len(letters)
+
+
+@cache
+def _stemmer(lang: str) -> snowballstemmer.stemmer | None:
+    try:
+        name = Locale.parse(lang).get_display_name("en").lower()
+    except (ValueError, TypeError):
+        return None
+    if name in snowballstemmer.algorithms():
+        return snowballstemmer.stemmer(name)
+    return None
+
+
+class Analyzer:
+    """Turns text into index terms for one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._stemmer = _stemmer(lang)
+        self._cache: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        cached = self._cache.get(word)
+        if cached is None:
+            if self._stemmer is None or word.isdigit():
+                cached = word
+            else:
+                cached = self._stemmer.stemWord(word)
+                if self.lang == "ar" and len(cached) < 2:
+                    cached = word
+            self._cache[word] = cached
+        return cached
+
+    def terms(self, text: str) -> list[str]:
+        return [self.stem(w) for w in words(text)]

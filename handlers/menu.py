@@ -1,0 +1,86 @@
+"""/start, /help and the main menu: what the assistant can do, one tap away."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.i18n import Translator
+from handlers.context import BotContext
+from handlers.replies import show
+
+HOME = "m:home"
+TOPICS = ("water_energy", "recycling", "events")
+
+
+def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t._("💧⚡ Water and energy"), callback_data="m:water_energy")],
+            [InlineKeyboardButton(t._("♻️ Pop-up recycling shops"), callback_data="m:recycling")],
+            [InlineKeyboardButton(t._("🎭 Cultural events"), callback_data="m:events")],
+            [InlineKeyboardButton(t._("🌐 Language"), callback_data="lang:menu")],
+        ]
+    )
+
+
+def menu_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t._("🏠 Main menu"), callback_data=HOME)
+
+
+def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[menu_button(t)]])
+
+
+def welcome_text(t: Translator, first_name: str | None) -> str:
+    greeting = t._("Hello {name}!", name=first_name) if first_name else t._("Hello!")
+    return "\n\n".join(
+        [
+            f"<b>{greeting}</b>",
+            t._(
+                "I am the residents' assistant. I can help you:\n"
+                "💧⚡ save water and energy, and lower your bills;\n"
+                "♻️ find the next pop-up recycling shop at the foot of your building;\n"
+                "🎭 discover the cultural events near you."
+            ),
+            t._("Ask me a question in your own words, or choose a topic below."),
+        ]
+    )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    await show(update, welcome_text(context.t, user.first_name if user else None),
+               main_menu(context.t), edit=False)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    t = context.t
+    text = "\n\n".join(
+        [
+            f"<b>{t._('How to use the assistant')}</b>",
+            t._(
+                "Write your question as you would say it, for example: "
+                "“how can I lower my water bill?” or “when is the next recycling shop?”."
+            ),
+            t._(
+                "/start: main menu\n/help: this help\n/language: change the language"
+            ),
+            t._("You can also tap the buttons: no need to type."),
+        ]
+    )
+    await show(update, text, main_menu(t), edit=False)
+
+
+async def home(update: Update, context: BotContext) -> None:
+    if update.callback_query:
+        await update.callback_query.answer()
+    t = context.t
+    await show(update, t._("What would you like to know? Choose a topic:"), main_menu(t))
+
+
+HANDLERS = [
+    CommandHandler("start", start),
+    CommandHandler("help", help_command),
+    CallbackQueryHandler(home, pattern=f"^{HOME}$"),
+]
