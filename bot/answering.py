@@ -61,6 +61,11 @@ class Answerer:
         self.thresholds = thresholds or Thresholds()
         self.index = SearchIndex(content, languages)
         self.detection = LanguageDetection(languages)
+        self.entries = {e.id: e for e in content.answers}
+
+    def in_category(self, category: str) -> list[Entry]:
+        """Entries of one category in content order, for browsing without typing."""
+        return [e for e in self.content.answers if e.category == category]
 
     def detect(self, text: str) -> Detection:
         return self.detection.detect(text, self.index.vocabularies)

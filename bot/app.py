@@ -22,7 +22,17 @@ from bot.questions import QuestionLogService
 from bot.ratelimit import RetryAfterLimiter
 from bot.residents import ResidentService
 from bot.services import Services
-from handlers import errors, fallback, identify, language, membership, menu, topics
+from handlers import (
+    answers,
+    browse,
+    errors,
+    fallback,
+    gaps,
+    identify,
+    language,
+    membership,
+    menu,
+)
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
 
@@ -31,8 +41,17 @@ log = logging.getLogger(__name__)
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
     (-1, identify.HANDLERS),
-    (0, membership.HANDLERS + menu.HANDLERS + language.HANDLERS + topics.HANDLERS),
-    (1, fallback.HANDLERS),
+    # The fallbacks come last in the same group, so they only see what nothing else took.
+    (
+        0,
+        membership.HANDLERS
+        + menu.HANDLERS
+        + language.HANDLERS
+        + gaps.HANDLERS
+        + browse.HANDLERS
+        + answers.HANDLERS
+        + fallback.HANDLERS,
+    ),
 ]
 
 
@@ -97,3 +116,23 @@ def build_application(
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES
+
+
+async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Start polling without run_polling (chat mode, tests): post_init must be called by hand."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
+    )
+
+
+async def stop_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.app import ALLOWED_UPDATES, build_application, build_services
+from bot.app import build_application, build_services, start_application, stop_application
 from bot.config import Settings
 from bot.standin import BotAPIStandin
 
@@ -48,12 +48,7 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
         replied.set()
 
     standin.on_bot_message = on_message
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
-    )
+    await start_application(application)
     t = services.catalogs.get(services.catalogs.resolve(None, lang or settings.default_locale))
     print(t._("Type a message, or the number of a button to press it. Ctrl-D to quit."))
     try:
@@ -77,9 +72,7 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
             else:
                 await user.send(line)
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        await stop_application(application)
         await services.db.dispose()
         await standin.stop()
     return 0

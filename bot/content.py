@@ -21,7 +21,7 @@ from bot.taxonomy import CATEGORIES
 
 # libyaml's C loader when present: the content files are large and parsed at every start.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,47}$"
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"  # callback data holds ids: keep them short
 OUT_OF_SCOPE = "out_of_scope"
 
 

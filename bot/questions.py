@@ -38,6 +38,13 @@ class Gap:
     unhelpful: int
 
 
+@dataclass(frozen=True)
+class LoggedQuestion:
+    id: int
+    lang: str
+    results: list[str]
+
+
 class QuestionLogService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self._db = db
@@ -62,6 +69,14 @@ class QuestionLogService:
             session.add(row)
             await session.flush()
             return row.id
+
+    async def get(self, question_id: int) -> LoggedQuestion | None:
+        """What a button needs of an earlier question: its language and ranked answers."""
+        async with self._db.session() as session:
+            row = await session.get(QuestionLog, question_id)
+            if row is None:
+                return None
+            return LoggedQuestion(row.id, row.lang, list(row.results or []))
 
     async def feedback(self, question_id: int | None, entry_id: str, helpful: bool) -> bool:
         """Store a vote; False when it names a question that does not exist."""

@@ -1,40 +1,67 @@
-"""Retrieval over the content store: BM25F per language on stemmed, folded terms.
+"""Retrieval over the content store, per language, on stemmed and folded terms.
 
-Each entry (and each out-of-scope topic) is indexed once per language from its title,
-keywords, example questions, answer and detail, with the fields weighted by how telling they
-are. Queries get synonym expansion (content/synonyms.yaml) and typo correction against the
-language's vocabulary (rapidfuzz). The index is built in memory at start-up: a search touches
-no database and no disk.
+Two views of each entry (and each out-of-scope topic) are scored with BM25 and added up:
+- the whole entry, its fields weighted by how telling they are (BM25F): title and keywords
+  count most, then example questions, then the answer and its detail;
+- its passages (the title, each example question, the keywords), the best one counting: a
+  resident's question often mirrors one example question closely.
+Queries get synonym expansion (content/synonyms.yaml; a word mapped to nothing, such as a
+greeting, is dropped) and typo correction against the language's vocabulary (rapidfuzz). The
+index is built in memory at start-up: a search touches no database and no disk.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.content import OUT_OF_SCOPE, ContentSet, Entry
+from bot.content import OUT_OF_SCOPE, ContentSet, Entry, Text
 from bot.textnorm import Analyzer, words
 
-FIELD_WEIGHTS = (("title", 3.0), ("keywords", 3.0), ("questions", 2.0), ("answer", 1.0))
-DETAIL_WEIGHT = 0.5
-K1, B = 1.2, 0.6
+FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5, "detail": 0.25}
+PASSAGE_WEIGHT = 0.5
+K1, B = 1.2, 0.75
 MIN_FUZZY_LENGTH = 4
 
 
-@dataclass
-class _Doc:
-    entry: Entry
-    weights: dict[str, float]
-    length: float
+class _BM25:
+    """Postings and IDF over weighted bags of terms."""
+
+    def __init__(self, bags: list[dict[str, float]]) -> None:
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for position, bag in enumerate(bags):
+            for term, weight in bag.items():
+                self.postings[term].append((position, weight))
+        count = max(len(bags), 1)
+        self.lengths = [sum(bag.values()) for bag in bags]
+        self.avg_length = sum(self.lengths) / count or 1.0
+        self.idf = {
+            term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
+            for term, p in self.postings.items()
+        }
+
+    def scores(self, terms: Iterable[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for term in terms:
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for position, tf in self.postings[term]:
+                norm = K1 * (1 - B + B * self.lengths[position] / self.avg_length)
+                out[position] += idf * tf * (K1 + 1) / (tf + norm)
+        return out
 
 
 @dataclass(frozen=True)
 class Match:
-    """How one query matched one entry in one language."""
+    """How one query matched one entry in one language. `coverage` is the IDF-weighted share
+    of the question's words that the entry contains: low when the question is about
+    something the content never mentions."""
 
     entry: Entry
     lang: str
@@ -46,57 +73,63 @@ class Match:
 class LanguageIndex:
     lang: str
     analyzer: Analyzer
-    docs: list[_Doc] = field(default_factory=list)
-    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    idf: dict[str, float] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
+    docs: _BM25 | None = None
+    doc_terms: list[frozenset[str]] = field(default_factory=list)
+    passages: _BM25 | None = None
+    passage_owner: list[int] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
-    avg_length: float = 1.0
     unknown_idf: float = 1.0
     words_list: tuple[str, ...] = ()
     corrections: dict[str, str | None] = field(default_factory=dict)
 
+    def _terms(self, text: str) -> list[str]:
+        out = []
+        for word in words(text):
+            stem = self.analyzer.stem(word)
+            self.surface.setdefault(word, stem)
+            out.append(stem)
+        return out
+
+    def _fields(self, text: Text) -> dict[str, list[str]]:
+        return {
+            "title": [text.title],
+            "keywords": list(text.keywords),
+            "questions": list(text.questions),
+            "answer": [text.answer],
+            "detail": [text.detail] if text.detail else [],
+        }
+
     @classmethod
     def build(cls, lang: str, entries: list[Entry], synonyms: dict[str, str]) -> LanguageIndex:
         index = cls(lang, Analyzer(lang))
+        bags: list[dict[str, float]] = []
+        passage_bags: list[dict[str, float]] = []
         for entry in entries:
             text = entry.texts.get(lang)
             if text is None:
                 continue
-            weights: dict[str, float] = defaultdict(float)
-            fields = {
-                "title": [text.title],
-                "keywords": list(text.keywords),
-                "questions": list(text.questions),
-                "answer": [text.answer],
-            }
-            for name, weight in FIELD_WEIGHTS:
-                for chunk in fields[name]:
-                    for word in words(chunk):
-                        stem = index.analyzer.stem(word)
-                        index.surface.setdefault(word, stem)
-                        weights[stem] += weight
-            if text.detail:
-                for word in words(text.detail):
-                    stem = index.analyzer.stem(word)
-                    index.surface.setdefault(word, stem)
-                    weights[stem] += DETAIL_WEIGHT
-            index.docs.append(_Doc(entry, dict(weights), sum(weights.values())))
-        for position, doc in enumerate(index.docs):
-            for term, weight in doc.weights.items():
-                index.postings.setdefault(term, []).append((position, weight))
-        count = max(len(index.docs), 1)
-        index.avg_length = sum(d.length for d in index.docs) / count or 1.0
-        index.idf = {
-            term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
-            for term, p in index.postings.items()
-        }
+            owner = len(index.entries)
+            index.entries.append(entry)
+            bag: dict[str, float] = defaultdict(float)
+            for name, chunks in index._fields(text).items():
+                for chunk in chunks:
+                    for term in index._terms(chunk):
+                        bag[term] += FIELD_WEIGHTS[name]
+            bags.append(dict(bag))
+            index.doc_terms.append(frozenset(bag))
+            for passage in (text.title, *text.questions, " ".join(text.keywords)):
+                terms = index._terms(passage)
+                if terms:
+                    passage_bags.append(dict.fromkeys(terms, 1.0))
+                    index.passage_owner.append(owner)
+        index.docs = _BM25(bags)
+        index.passages = _BM25(passage_bags)
         # A word the content never uses weighs like a rare one: it may be what the question
         # is really about, and then we should not be confident.
-        index.unknown_idf = math.log(1 + (count - 0.5) / 1.5)
-        index.synonyms = {
-            " ".join(words(key)): words(value) for key, value in synonyms.items() if words(key)
-        }
+        index.unknown_idf = math.log(1 + (len(bags) - 0.5) / 1.5)
+        index.synonyms = {" ".join(words(k)): words(v) for k, v in synonyms.items() if words(k)}
         index.words_list = tuple(index.surface)
         return index
 
@@ -114,45 +147,59 @@ class LanguageIndex:
             self.corrections[word] = None if found is None else found[0]
         return self.corrections[word]
 
-    def query_terms(self, text: str, *, fuzzy: bool) -> list[tuple[str, bool]]:
+    def query_terms(self, text: str, *, fuzzy: bool = True) -> dict[str, bool]:
         """Stemmed query terms, each with whether the content knows it."""
         tokens = words(text)
         expanded: list[str] = []
+        skip = 0
         for i, token in enumerate(tokens):
-            expanded.append(token)
-            expanded.extend(self.synonyms.get(token, ()))
-            if i + 1 < len(tokens):
-                expanded.extend(self.synonyms.get(f"{token} {tokens[i + 1]}", ()))
+            if skip:
+                skip -= 1
+                continue
+            pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else None
+            if pair is not None and pair in self.synonyms:
+                expanded.extend(self.synonyms[pair])
+                skip = 1
+            elif token in self.synonyms:
+                expanded.extend(self.synonyms[token])  # may be empty: a word to ignore
+                if token in self.surface:
+                    expanded.append(token)
+            else:
+                expanded.append(token)
+        assert self.docs is not None
         terms: dict[str, bool] = {}
         for token in expanded:
             stem = self.surface.get(token) or self.analyzer.stem(token)
-            known = stem in self.idf
+            known = stem in self.docs.idf
             if not known and fuzzy and len(token) >= MIN_FUZZY_LENGTH and not token.isdigit():
                 corrected = self._correct(token)
                 if corrected is not None:
                     stem, known = self.surface[corrected], True
-            if stem not in terms or known:
-                terms[stem] = known
-        return list(terms.items())
+            terms[stem] = terms.get(stem, False) or known
+        return terms
 
-    def search(self, text: str, *, fuzzy: bool = True, limit: int = 8) -> list[Match]:
-        terms = self.query_terms(text, fuzzy=fuzzy)
+    def search(self, text: str, *, limit: int = 8) -> list[Match]:
+        assert self.docs is not None and self.passages is not None
+        terms = self.query_terms(text)
         if not terms:
             return []
-        total = sum(self.idf[t] if known else self.unknown_idf for t, known in terms)
-        scores: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
-        for term, known in terms:
-            if not known:
-                continue
-            idf = self.idf[term]
-            for position, tf in self.postings[term]:
-                norm = K1 * (1 - B + B * self.docs[position].length / self.avg_length)
-                scores[position] += idf * tf * (K1 + 1) / (tf + norm)
-                covered[position] += idf
+        known = [t for t, k in terms.items() if k]
+        scores = self.docs.scores(known)
+        best_passage: dict[int, float] = {}
+        for position, score in self.passages.scores(known).items():
+            owner = self.passage_owner[position]
+            best_passage[owner] = max(best_passage.get(owner, 0.0), score)
+        for owner, score in best_passage.items():
+            scores[owner] = scores.get(owner, 0.0) + PASSAGE_WEIGHT * score
+        total = sum(self.docs.idf[t] if k else self.unknown_idf for t, k in terms.items())
         best = sorted(scores, key=lambda p: scores[p], reverse=True)[:limit]
         return [
-            Match(self.docs[p].entry, self.lang, scores[p], covered[p] / total if total else 0.0)
+            Match(
+                self.entries[p],
+                self.lang,
+                scores[p],
+                sum(self.docs.idf[t] for t in known if t in self.doc_terms[p]) / total,
+            )
             for p in best
         ]
 
@@ -178,14 +225,9 @@ class SearchIndex:
                 continue
             for match in index.search(text, limit=limit):
                 current = best.get(match.entry.id)
-                if current is None or _rank(match) > _rank(current):
+                if current is None or match.score > current.score:
                     best[match.entry.id] = match
-        return sorted(best.values(), key=_rank, reverse=True)[:limit]
-
-
-def _rank(match: Match) -> float:
-    """BM25 decides the order; coverage breaks near-ties across languages."""
-    return match.score * (0.5 + 0.5 * match.coverage)
+        return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
 
 
 def is_out_of_scope_topic(entry: Entry) -> bool:

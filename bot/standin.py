@@ -48,6 +48,39 @@ DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
 # Update types Telegram sends when allowed_updates was never set (or set to []).
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# Scalar parameters typed like the Bot API does, so recorded calls do not depend on whether the
+# client sent JSON or a form (where every value is a string).
+_INT_PARAMS = frozenset(
+    {
+        "chat_id",
+        "from_chat_id",
+        "user_id",
+        "message_id",
+        "reply_to_message_id",
+        "message_thread_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "duration",
+        "max_connections",
+    }
+)
+_FLOAT_PARAMS = frozenset({"latitude", "longitude", "horizontal_accuracy"})
+_BOOL_PARAMS = frozenset(
+    {
+        "show_alert",
+        "disable_notification",
+        "protect_content",
+        "allow_sending_without_reply",
+        "drop_pending_updates",
+        "disable_web_page_preview",
+        "has_spoiler",
+        "show_caption_above_media",
+        "disable_content_type_detection",
+        "is_big",
+    }
+)
 # Parameters whose value is a JSON object/array; form-encoded requests carry them as JSON text.
 _JSON_PARAMS = frozenset(
     {
@@ -1353,6 +1386,15 @@ class BotAPIStandin:
                 except ValueError:
                     what = "reply keyboard markup" if key == "reply_markup" else key
                     raise _bad(f"can't parse {what} JSON object") from None
+        for key, value in params.items():
+            if not isinstance(value, str):
+                continue
+            if key in _INT_PARAMS and _as_int(value) is not None:
+                params[key] = _as_int(value)
+            elif key in _FLOAT_PARAMS and _as_float(value) is not None:
+                params[key] = _as_float(value)
+            elif key in _BOOL_PARAMS and value.lower() in {"true", "false"}:
+                params[key] = value.lower() == "true"
         return params, files
 
     def _check_flood(self, name: str, params: JSON) -> None:
@@ -1796,7 +1838,7 @@ class BotAPIStandin:
             )
         offset = _int_param(params, "offset", 0)
         limit = min(max(_int_param(params, "limit", 100), 1), 100)
-        timeout = max(_int_param(params, "timeout", 0), 0)
+        timeout = max(_as_float(params.get("timeout") or 0) or 0.0, 0.0)
         self._set_allowed(params.get("allowed_updates"))
         if offset > 0:
             while self._updates and self._updates[0]["update_id"] < offset:
@@ -2005,7 +2047,7 @@ class BotAPIStandin:
         user = self._open_queries.pop(query_id, None)
         if user is None:
             raise _bad("query is too old and response timeout expired or query ID is invalid")
-        user.callback_answers.append(dict(params))
+        user.callback_answers.append({**params, "callback_query_id": query_id})
         async with user._cond:
             user._cond.notify_all()
         return True

@@ -32,6 +32,13 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    user = update.effective_user
+    if context.locale is None and user is not None:
+        # The error context is a fresh one: resolve the resident's language again.
+        view = await context.services.residents.get(user.id)
+        context.locale = context.services.catalogs.resolve(
+            view.language if view else None, user.language_code
+        )
     t = context.t
     try:
         if update.callback_query is not None:

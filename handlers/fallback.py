@@ -51,16 +51,6 @@ async def edited(update: Update, context: BotContext) -> None:
     )
 
 
-async def not_understood(update: Update, context: BotContext) -> None:
-    t = context.t
-    await show(
-        update,
-        t._("Sorry, I did not understand. Choose a topic below or ask another way."),
-        main_menu(t),
-        edit=False,
-    )
-
-
 async def stale_button(update: Update, context: BotContext) -> None:
     """Buttons of old messages, or data nobody sent: say so and offer the menu afresh."""
     query = update.callback_query
@@ -81,7 +71,6 @@ PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [
     MessageHandler(PRIVATE & filters.UpdateType.EDITED, edited),
     MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
-    MessageHandler(PRIVATE & filters.TEXT, not_understood),
     MessageHandler(PRIVATE & ~filters.TEXT, not_text),
     CallbackQueryHandler(stale_button),
 ]

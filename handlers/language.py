@@ -30,8 +30,12 @@ def language_keyboard(context: BotContext) -> InlineKeyboardMarkup:
 async def ask_language(update: Update, context: BotContext) -> None:
     if update.callback_query:
         await update.callback_query.answer()
-    await show(update, context.t._("Choose your language:"), language_keyboard(context),
-               edit=update.callback_query is not None)
+    await show(
+        update,
+        context.t._("Choose your language:"),
+        language_keyboard(context),
+        edit=update.callback_query is not None,
+    )
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
@@ -51,8 +55,9 @@ async def choose_language(update: Update, context: BotContext) -> None:
     t = context.t
     await query.answer(t._("Language changed."))
     text = t._("From now on I will answer in {language}.", language=catalogs.language_name(code))
-    await show(update, text + "\n\n" + t._("What would you like to know? Choose a topic:"),
-               main_menu(t))
+    await show(
+        update, text + "\n\n" + t._("What would you like to know? Choose a topic:"), main_menu(t)
+    )
 
 
 HANDLERS = [

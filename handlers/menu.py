@@ -6,22 +6,20 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Translator
+from bot.taxonomy import TOPIC_LABELS
 from handlers.context import BotContext
-from handlers.replies import show
+from handlers.replies import bold, show
 
 HOME = "m:home"
-TOPICS = ("water_energy", "recycling", "events")
 
 
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(t._("💧⚡ Water and energy"), callback_data="m:water_energy")],
-            [InlineKeyboardButton(t._("♻️ Pop-up recycling shops"), callback_data="m:recycling")],
-            [InlineKeyboardButton(t._("🎭 Cultural events"), callback_data="m:events")],
-            [InlineKeyboardButton(t._("🌐 Language"), callback_data="lang:menu")],
-        ]
-    )
+    rows = [
+        [InlineKeyboardButton(t._(label), callback_data=f"m:{topic}")]
+        for topic, label in TOPIC_LABELS.items()
+    ]
+    rows.append([InlineKeyboardButton(t._("🌐 Language"), callback_data="lang:menu")])
+    return InlineKeyboardMarkup(rows)
 
 
 def menu_button(t: Translator) -> InlineKeyboardButton:
@@ -36,7 +34,7 @@ def welcome_text(t: Translator, first_name: str | None) -> str:
     greeting = t._("Hello {name}!", name=first_name) if first_name else t._("Hello!")
     return "\n\n".join(
         [
-            f"<b>{greeting}</b>",
+            bold(greeting),
             t._(
                 "I am the residents' assistant. I can help you:\n"
                 "💧⚡ save water and energy, and lower your bills;\n"
@@ -50,22 +48,24 @@ def welcome_text(t: Translator, first_name: str | None) -> str:
 
 async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    await show(update, welcome_text(context.t, user.first_name if user else None),
-               main_menu(context.t), edit=False)
+    await show(
+        update,
+        welcome_text(context.t, user.first_name if user else None),
+        main_menu(context.t),
+        edit=False,
+    )
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     t = context.t
     text = "\n\n".join(
         [
-            f"<b>{t._('How to use the assistant')}</b>",
+            bold(t._("How to use the assistant")),
             t._(
                 "Write your question as you would say it, for example: "
                 "“how can I lower my water bill?” or “when is the next recycling shop?”."
             ),
-            t._(
-                "/start: main menu\n/help: this help\n/language: change the language"
-            ),
+            t._("/start: main menu\n/help: this help\n/language: change the language"),
             t._("You can also tap the buttons: no need to type."),
         ]
     )

@@ -8,6 +8,11 @@ from telegram.error import BadRequest
 MAX_MESSAGE = 4096
 
 
+def bold(html_text: str) -> str:
+    """Bold a safe HTML fragment (a translated string, or text the caller escaped)."""
+    return f"<b>{html_text}</b>"
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Cut a long text at paragraph, then line, then word boundaries, under Telegram's limit.
 

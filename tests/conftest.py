@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import ALLOWED_UPDATES, build_application, build_services
+from bot.app import build_application, build_services, start_application, stop_application
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
@@ -105,20 +105,12 @@ async def start_app(
     )
     services = build_services(settings, clock=clock, db=database)
     application = build_application(services, token=standin.token)
-    await application.initialize()
-    await application.start()
-    await application.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-    )
+    await start_application(application)
     return application, services
 
 
 async def stop_app(application: Any) -> None:
-    if application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()
+    await stop_application(application)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import PLACEHOLDER, Catalogs, CatalogError
+from bot.i18n import PLACEHOLDER, CatalogError, Catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
@@ -86,3 +86,19 @@ def test_dates_follow_the_locale_and_timezone() -> None:
     assert catalogs.get("fr").time(moment) == "14:00"
     assert catalogs.get("en").date(moment) == "Saturday, December 5, 2026"
     assert "ديسمبر" in catalogs.get("ar").date(moment)
+
+
+def test_no_translation_call_hides_inside_an_f_string() -> None:
+    """pybabel cannot see `t._("...")` inside an f-string: such a string would never be
+    translated. Translate first, then format."""
+    import re
+
+    pattern = re.compile(r"""f(["']).*\{[^}]*\b(_|ngettext)\(""")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("bot", "handlers")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not offenders, offenders

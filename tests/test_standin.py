@@ -129,7 +129,7 @@ async def test_echo_round_trip_through_application(server: BotAPIStandin, app: A
     assert reply["from"]["id"] == 123456 and reply["chat"]["id"] == 1001
     assert reply["message_id"] == sent["message_id"] + 1
     assert events == [(1001, "new")]
-    assert ("sendmessage", {"chat_id": "1001", "text": "Bonjour 👋"}) in server.calls
+    assert ("sendmessage", {"chat_id": 1001, "text": "Bonjour 👋"}) in server.calls
 
 
 @pytest.mark.asyncio
@@ -149,7 +149,7 @@ async def test_command_keyboard_press_answer_and_edit(server: BotAPIStandin, app
     assert edited["text"] == "You chose answer:yes" and "edit_date" in edited
     assert "reply_markup" not in edited  # editMessageText without markup drops the keyboard
     answer = await user.wait_for_callback_answer(query_id)
-    assert answer["text"] == "Noted"
+    assert answer["text"] == "Noted" and answer["callback_query_id"] == query_id
     assert user.callback_answers == [answer]
     assert [m["text"] for m in user.inbox] == ["You chose answer:yes"]
 

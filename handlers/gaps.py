@@ -1,0 +1,42 @@
+"""/gaps (staff only): this week's questions with no confident answer or a 👎, most asked first."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from handlers.context import BotContext
+from handlers.replies import bold, show
+
+DAYS = 7
+
+
+async def gaps(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    t = context.t
+    services = context.services
+    if not services.is_admin(user.id if user else None):
+        await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
+        return
+    rows = await services.questions.gaps(days=DAYS)
+    if not rows:
+        await show(
+            update, t._("No unanswered question in the last {days} days.", days=DAYS), edit=False
+        )
+        return
+    lines = [bold(t._("Questions without a good answer, last {days} days", days=DAYS))]
+    for number, gap in enumerate(rows, start=1):
+        details = []
+        if gap.unanswered:
+            details.append(t.ngettext("{n} without answer", "{n} without answer", gap.unanswered))
+        if gap.unhelpful:
+            details.append(t.ngettext("{n} 👎", "{n} 👎", gap.unhelpful))
+        lines.append(
+            f"{number}. ×{gap.count} [{gap.lang}] «{html.escape(gap.text)}» — {', '.join(details)}"
+        )
+    await show(update, "\n".join(lines), edit=False)
+
+
+HANDLERS = [CommandHandler("gaps", gaps)]
