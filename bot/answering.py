@@ -81,7 +81,7 @@ class Answerer:
         matches = self.index.search(text, first)
         if first != self.languages and not self._trusted(matches):
             # The detector may be wrong on a short or mixed text: look everywhere.
-            matches = self.index.search(text, self.languages)
+            matches = self.index.search(text, self.languages, fuzzy=detection.lang)
         in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
         top = matches[0] if matches else None
         t = self.thresholds

@@ -89,6 +89,9 @@ def build_application(
         log.info("content store synced: %s", report)
         await register_commands(app.bot, services.catalogs)
 
+    async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.questions.flush()
+
     application = (
         ApplicationBuilder()
         .token(token or settings.require_token())
@@ -106,6 +109,7 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor())
         .rate_limiter(RetryAfterLimiter())
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services

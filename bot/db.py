@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,12 +28,22 @@ def ensure_sqlite_dir(url: str) -> None:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers work while one writer commits; busy_timeout queues writers instead of
     # failing with "database is locked" under concurrent residents.
+    # The driver's own implicit BEGIN is turned off: see _begin_immediate.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take the write lock when a transaction starts. A deferred transaction that reads, then
+    writes while another connection writes, fails at once with "database is locked" (SQLite
+    cannot wait there without risking a deadlock); an immediate one waits its turn instead.
+    This is SQLAlchemy's documented recipe for SQLite transactions."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -47,7 +58,11 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time: queue units of work in the event loop rather than
+        # in SQLite's busy handler, where they would hold connections and threads while waiting.
+        self._serial = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -56,13 +71,21 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A unit of work: commits on success, rolls back on error."""
-        async with self.sessionmaker() as session:
+        async with self._serialized(), self.sessionmaker() as session:
             try:
                 yield session
                 await session.commit()
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def _serialized(self) -> AsyncIterator[None]:
+        if self._serial is None:
+            yield
+            return
+        async with self._serial:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()

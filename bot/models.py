@@ -96,7 +96,8 @@ class QuestionLog(Base):
 
     __tablename__ = "questions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Chosen by the application (random), so buttons can name the question before it is written.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     asked_at: Mapped[datetime] = mapped_column(index=True)
     lang: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(String(300))
@@ -115,7 +116,7 @@ class Feedback(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     question_id: Mapped[int | None] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+        BigInteger, ForeignKey("questions.id", ondelete="CASCADE"), index=True
     )
     entry_id: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)

@@ -2,15 +2,21 @@
 
 Only the question's text (with e-mail addresses and phone numbers removed), its language and
 time are kept: no user id, no name, nothing that links a question to a person.
+
+Questions are written behind the reply, in small batches: answering never waits for a write.
+Their ids are chosen here (random), so the reply's buttons can name the question at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select
 
 from bot.answering import Answer
 from bot.clock import Clock, system_clock
@@ -21,6 +27,8 @@ from bot.textnorm import words
 EMAIL = re.compile(r"\S+@\S+")
 PHONE = re.compile(r"(?:\+?\d[\s.\-]?){6,}")
 MAX_TEXT = 300
+FLUSH_AFTER = 0.5  # seconds a logged question may wait before its batch is written
+BATCH = 200
 
 
 def scrub(text: str) -> str:
@@ -49,29 +57,51 @@ class QuestionLogService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
+        self._pending: dict[int, dict[str, Any]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Lock | None = None
 
     async def log(self, answer: Answer) -> int:
         text = scrub(answer.question)
-        normalized = " ".join(words(text))[:MAX_TEXT]
         best = answer.best
-        row = QuestionLog(
-            asked_at=self._clock(),
-            lang=answer.lang,
-            text=text,
-            normalized=normalized,
-            out_of_scope=answer.out_of_scope,
-            confident=answer.confident,
-            top_entry_id=(answer.topic.id if answer.topic else best.entry.id if best else None),
-            score=round(best.score, 4) if best else 0.0,
-            results=[m.entry.id for m in answer.results[:5]],
-        )
-        async with self._db.session() as session:
-            session.add(row)
-            await session.flush()
-            return row.id
+        question_id = secrets.randbits(48) or 1
+        self._pending[question_id] = {
+            "id": question_id,
+            "asked_at": self._clock(),
+            "lang": answer.lang,
+            "text": text,
+            "normalized": " ".join(words(text))[:MAX_TEXT],
+            "out_of_scope": answer.out_of_scope,
+            "confident": answer.confident,
+            "top_entry_id": answer.topic.id if answer.topic else best.entry.id if best else None,
+            "score": round(best.score, 4) if best else 0.0,
+            "results": [m.entry.id for m in answer.results[:6]],
+        }
+        if len(self._pending) >= BATCH:
+            await self.flush()
+        elif self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(FLUSH_AFTER, lambda: loop.create_task(self.flush()))
+        return question_id
+
+    async def flush(self) -> None:
+        """Write every pending question in one transaction (also called at shutdown)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flushing is None:
+            self._flushing = asyncio.Lock()
+        async with self._flushing:
+            rows, self._pending = list(self._pending.values()), {}
+            if rows:
+                async with self._db.session() as session:
+                    await session.execute(insert(QuestionLog), rows)
 
     async def get(self, question_id: int) -> LoggedQuestion | None:
         """What a button needs of an earlier question: its language and ranked answers."""
+        pending = self._pending.get(question_id)
+        if pending is not None:
+            return LoggedQuestion(question_id, pending["lang"], list(pending["results"]))
         async with self._db.session() as session:
             row = await session.get(QuestionLog, question_id)
             if row is None:
@@ -80,6 +110,8 @@ class QuestionLogService:
 
     async def feedback(self, question_id: int | None, entry_id: str, helpful: bool) -> bool:
         """Store a vote; False when it names a question that does not exist."""
+        if question_id in self._pending:
+            await self.flush()
         async with self._db.session() as session:
             if question_id is not None and await session.get(QuestionLog, question_id) is None:
                 return False
@@ -95,14 +127,14 @@ class QuestionLogService:
 
     async def gaps(self, days: int = 7, limit: int = 20) -> list[Gap]:
         """This week's questions with no confident answer or a 👎, most frequent first."""
-        since: datetime = self._clock() - timedelta(days=days)
+        await self.flush()
+        since = self._clock() - timedelta(days=days)
         unhelpful = (
             select(Feedback.question_id)
             .where(Feedback.helpful.is_(False), Feedback.question_id.is_not(None))
             .scalar_subquery()
         )
         is_unhelpful = QuestionLog.id.in_(unhelpful)
-
         stmt = (
             select(
                 QuestionLog.normalized,

@@ -12,6 +12,7 @@ index is built in memory at start-up: a search touches no database and no disk.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -27,33 +28,47 @@ FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5,
 PASSAGE_WEIGHT = 0.5
 K1, B = 1.2, 0.75
 MIN_FUZZY_LENGTH = 4
+MIN_IDF = 0.15
+CANDIDATES = 30
 
 
 class _BM25:
-    """Postings and IDF over weighted bags of terms."""
+    """Postings and IDF over weighted bags of terms.
+
+    Each posting holds the term's saturated, length-normalised weight in that bag, computed
+    once at build time, so a query only multiplies by the IDF and adds up.
+    """
 
     def __init__(self, bags: list[dict[str, float]]) -> None:
+        lengths = [sum(bag.values()) for bag in bags]
+        count = max(len(bags), 1)
+        avg_length = sum(lengths) / count or 1.0
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, bag in enumerate(bags):
-            for term, weight in bag.items():
-                self.postings[term].append((position, weight))
-        count = max(len(bags), 1)
-        self.lengths = [sum(bag.values()) for bag in bags]
-        self.avg_length = sum(self.lengths) / count or 1.0
+            norm = K1 * (1 - B + B * lengths[position] / avg_length)
+            for term, tf in bag.items():
+                self.postings[term].append((position, tf * (K1 + 1) / (tf + norm)))
         self.idf = {
             term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
             for term, p in self.postings.items()
         }
+        self.weights: list[dict[str, float]] = [{} for _ in bags]
+        for term, postings in self.postings.items():
+            for position, weight in postings:
+                self.weights[position][term] = weight
+
+    def score_of(self, position: int, terms: Iterable[str]) -> float:
+        weights = self.weights[position]
+        return sum(self.idf[t] * weights[t] for t in terms if t in weights)
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
         for term in terms:
-            idf = self.idf.get(term)
-            if idf is None:
+            idf = self.idf.get(term, 0.0)
+            if idf < MIN_IDF:  # in nearly every bag: says nothing, costs the most
                 continue
-            for position, tf in self.postings[term]:
-                norm = K1 * (1 - B + B * self.lengths[position] / self.avg_length)
-                out[position] += idf * tf * (K1 + 1) / (tf + norm)
+            for position, weight in self.postings[term]:
+                out[position] += idf * weight
         return out
 
 
@@ -77,7 +92,7 @@ class LanguageIndex:
     docs: _BM25 | None = None
     doc_terms: list[frozenset[str]] = field(default_factory=list)
     passages: _BM25 | None = None
-    passage_owner: list[int] = field(default_factory=list)
+    passages_of: list[list[int]] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[str]] = field(default_factory=dict)
     unknown_idf: float = 1.0
@@ -119,11 +134,12 @@ class LanguageIndex:
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
+            index.passages_of.append([])
             for passage in (text.title, *text.questions, " ".join(text.keywords)):
                 terms = index._terms(passage)
                 if terms:
+                    index.passages_of[owner].append(len(passage_bags))
                     passage_bags.append(dict.fromkeys(terms, 1.0))
-                    index.passage_owner.append(owner)
         index.docs = _BM25(bags)
         index.passages = _BM25(passage_bags)
         # A word the content never uses weighs like a rare one: it may be what the question
@@ -178,21 +194,21 @@ class LanguageIndex:
             terms[stem] = terms.get(stem, False) or known
         return terms
 
-    def search(self, text: str, *, limit: int = 8) -> list[Match]:
+    def search(self, text: str, *, limit: int = 8, fuzzy: bool = True) -> list[Match]:
         assert self.docs is not None and self.passages is not None
-        terms = self.query_terms(text)
+        terms = self.query_terms(text, fuzzy=fuzzy)
         if not terms:
             return []
         known = [t for t, k in terms.items() if k]
         scores = self.docs.scores(known)
-        best_passage: dict[int, float] = {}
-        for position, score in self.passages.scores(known).items():
-            owner = self.passage_owner[position]
-            best_passage[owner] = max(best_passage.get(owner, 0.0), score)
-        for owner, score in best_passage.items():
-            scores[owner] = scores.get(owner, 0.0) + PASSAGE_WEIGHT * score
+        # The best passage re-ranks the leading candidates only: the rest cannot catch up.
+        candidates = heapq.nlargest(CANDIDATES, scores, key=scores.__getitem__)
+        for owner in candidates:
+            scores[owner] += PASSAGE_WEIGHT * max(
+                (self.passages.score_of(p, known) for p in self.passages_of[owner]), default=0.0
+            )
         total = sum(self.docs.idf[t] if k else self.unknown_idf for t, k in terms.items())
-        best = sorted(scores, key=lambda p: scores[p], reverse=True)[:limit]
+        best = heapq.nlargest(limit, candidates, key=scores.__getitem__)
         return [
             Match(
                 self.entries[p],
@@ -216,14 +232,18 @@ class SearchIndex:
         }
         self.vocabularies = {lang: index.vocabulary for lang, index in self.indexes.items()}
 
-    def search(self, text: str, langs: tuple[str, ...], *, limit: int = 8) -> list[Match]:
-        """Best match per entry across the given languages, best first."""
+    def search(
+        self, text: str, langs: tuple[str, ...], *, limit: int = 8, fuzzy: str | None = None
+    ) -> list[Match]:
+        """Best match per entry across the given languages, best first. Typos are corrected
+        in `fuzzy` (the question's language) only, or in every language when it is None:
+        a word unknown to another language is most likely just not of that language."""
         best: dict[str, Match] = {}
         for lang in langs:
             index = self.indexes.get(lang)
             if index is None:
                 continue
-            for match in index.search(text, limit=limit):
+            for match in index.search(text, limit=limit, fuzzy=fuzzy in (None, lang)):
                 current = best.get(match.entry.id)
                 if current is None or match.score > current.score:
                     best[match.entry.id] = match

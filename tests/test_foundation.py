@@ -146,9 +146,7 @@ async def test_names_are_escaped_as_html(harness: Harness) -> None:
     assert reply["text"].startswith("Hello <b>Tom & Jerry</b>!")
 
 
-async def test_errors_get_an_apology_and_the_bot_keeps_serving(
-    harness: Harness, caplog
-) -> None:
+async def test_errors_get_an_apology_and_the_bot_keeps_serving(harness: Harness, caplog) -> None:
     sam = harness.resident(1005, "en", "Sam")
     harness.standin.fail_next("sendMessage", 400, "Bad Request: something unexpected")
     with caplog.at_level(logging.ERROR):
@@ -185,9 +183,7 @@ async def test_replies_to_one_resident_stay_in_order(harness: Harness) -> None:
         assert replies[4]["text"].startswith(first)
 
 
-async def test_language_and_user_data_survive_a_restart(
-    standin, database, clock
-) -> None:
+async def test_language_and_user_data_survive_a_restart(standin, database, clock) -> None:
     application, _services = await start_app(standin, database, clock)
     amina = standin.user(1001, "Amina", language_code="fr")
     await amina.send("/language")

@@ -31,7 +31,7 @@ def upgrade() -> None:
     op.create_index("ix_content_entries_category", "content_entries", ["category"])
     op.create_table(
         "questions",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("id", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("lang", sa.String(16), nullable=False),
         sa.Column("text", sa.String(300), nullable=False),
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column(
             "question_id",
-            sa.Integer(),
+            sa.BigInteger(),
             sa.ForeignKey("questions.id", ondelete="CASCADE"),
             nullable=True,
         ),

@@ -1,0 +1,151 @@
+"""Throughput and latency of the whole assistant, next to a bare python-telegram-bot echo bot.
+
+50 simulated residents each send 20 messages (commands and questions) through the Bot API
+stand-in over HTTP on 127.0.0.1; each waits for its reply before sending the next, all
+residents at once. Prints replies per second and p50/p95 reply latency for both bots, measured
+in the same run, then checks that a resident who sends a burst gets the replies in order.
+Run: python -m bench.throughput [--residents 50] [--messages 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application, build_services, start_application, stop_application
+from bot.config import Settings
+from bot.migrate import upgrade
+from bot.standin import BotAPIStandin, SimUser
+
+MESSAGES = [
+    "/start",
+    "cmt baisser ma facture d'eau",
+    "/help",
+    "how do i know if my toilet is leaking",
+    "هل ماء الحنفية صالح للشرب؟",
+    "como poupar água no duche",
+    "¿qué puedo llevar a la tienda de reciclaje?",
+    "/language",
+    "à combien régler le chauffage la nuit",
+    "ma chaudière est en panne",
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def drive(standin: BotAPIStandin, residents: int, messages: int) -> dict[str, float]:
+    """Closed loop: every resident sends, waits for the reply, sends the next."""
+    latencies: list[float] = []
+
+    async def resident(number: int) -> None:
+        user = standin.user(50_000 + number, f"R{number}", language_code="fr")
+        for i in range(messages):
+            start = time.perf_counter()
+            await user.send(MESSAGES[(number + i) % len(MESSAGES)])
+            await user.wait_for_messages(1, timeout=30)
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(resident(n) for n in range(residents)))
+    elapsed = time.perf_counter() - start
+    return {
+        "replies": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+    }
+
+
+async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(update.effective_message.text or "?")
+
+
+async def with_echo_bot(standin: BotAPIStandin, run: Callable[[], Awaitable[Any]]) -> Any:
+    application: Application[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(standin.token)
+        .base_url(f"{standin.base_url}/bot")
+        .base_file_url(f"{standin.base_url}/file/bot")
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, echo))
+    await start_application(application)
+    try:
+        return await run()
+    finally:
+        await stop_application(application)
+
+
+async def with_assistant(
+    standin: BotAPIStandin, folder: Path, run: Callable[[], Awaitable[Any]]
+) -> Any:
+    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    await asyncio.to_thread(upgrade, url)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, telegram_api_url=standin.base_url, database_url=url, log_level="WARNING"
+    )
+    services = build_services(settings)
+    application = build_application(services, token=standin.token)
+    await start_application(application)
+    try:
+        return await run()
+    finally:
+        await stop_application(application)
+        await services.db.dispose()
+
+
+async def order_check(standin: BotAPIStandin) -> bool:
+    """Five residents each send a burst of commands; each must get its replies in order."""
+    users: list[SimUser] = [standin.user(90_000 + n, f"B{n}", language_code="en") for n in range(5)]
+    burst = ["/start", "/help", "/nothing", "/start", "/help", "/nothing"]
+    marks = ["Hello", "/language", "/nothing", "Hello", "/language", "/nothing"]
+    for command in burst:
+        for user in users:
+            await user.send(command)
+    for user in users:
+        replies = await user.wait_for_messages(len(burst), timeout=30)
+        if not all(mark in reply["text"] for mark, reply in zip(marks, replies, strict=True)):
+            return False
+    return True
+
+
+async def main(residents: int, messages: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        async with BotAPIStandin() as standin:
+            baseline = await with_echo_bot(standin, lambda: drive(standin, residents, messages))
+        async with BotAPIStandin() as standin:
+            ours = await with_assistant(
+                standin, Path(tmp), lambda: drive(standin, residents, messages)
+            )
+        async with BotAPIStandin() as standin:
+            ordered = await with_assistant(standin, Path(tmp), lambda: order_check(standin))
+    print(f"{residents} residents x {messages} messages through the Bot API stand-in")
+    print(f"{'bot':<28}{'replies':>9}{'replies/s':>11}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, figures in (("bare PTB echo bot", baseline), ("residents' assistant", ours)):
+        print(
+            f"{name:<28}{figures['replies']:>9.0f}{figures['per_second']:>11.1f}"
+            f"{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
+        )
+    print(f"throughput ratio (assistant / echo): {ours['per_second'] / baseline['per_second']:.2f}")
+    print(f"replies to each resident in order: {'yes' if ordered else 'NO'}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=50)
+    parser.add_argument("--messages", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.residents, args.messages))
