@@ -1,9 +1,11 @@
 """Throughput and latency of the whole assistant, next to a bare python-telegram-bot echo bot.
 
-50 simulated residents each send 20 messages (commands and questions) through the Bot API
-stand-in over HTTP on 127.0.0.1; each waits for its reply before sending the next, all
-residents at once. Prints replies per second and p50/p95 reply latency for both bots, measured
-in the same run, then checks that a resident who sends a burst gets the replies in order.
+The Telegram side (the Bot API stand-in and 50 simulated residents) runs in a child process,
+as Telegram runs on other machines: the bot under test has its own core, like in production,
+and talks to the stand-in over HTTP on 127.0.0.1. Each resident sends 20 messages (commands
+and questions), waiting for each reply before the next, all residents at once. Prints replies
+per second and p50/p95 reply latency for both bots, measured in the same run, then checks that
+residents who send bursts get their replies in order.
 Run: python -m bench.throughput [--residents 50] [--messages 20]
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -73,7 +77,7 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
-async def with_echo_bot(standin: BotAPIStandin, run: Callable[[], Awaitable[Any]]) -> Any:
+async def with_echo_bot(standin: Any, run: Callable[[], Awaitable[Any]]) -> Any:
     application: Application[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(standin.token)
@@ -89,9 +93,7 @@ async def with_echo_bot(standin: BotAPIStandin, run: Callable[[], Awaitable[Any]
         await stop_application(application)
 
 
-async def with_assistant(
-    standin: BotAPIStandin, folder: Path, run: Callable[[], Awaitable[Any]]
-) -> Any:
+async def with_assistant(standin: Any, folder: Path, run: Callable[[], Awaitable[Any]]) -> Any:
     url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     await asyncio.to_thread(upgrade, url)
     settings = Settings(  # type: ignore[call-arg]
@@ -122,16 +124,61 @@ async def order_check(standin: BotAPIStandin) -> bool:
     return True
 
 
+async def telegram_side(task: str, residents: int, messages: int) -> None:
+    """Child process: serve the stand-in, wait for GO on stdin, drive the load, print JSON."""
+    async with BotAPIStandin() as standin:
+        print(f"READY {standin.base_url} {standin.token}", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        if task == "order":
+            result: Any = {"ordered": await order_check(standin)}
+        else:
+            result = await drive(standin, residents, messages)
+        print(json.dumps(result), flush=True)
+        await asyncio.to_thread(sys.stdin.readline)  # stay up until the bot has stopped
+
+
+class TelegramSide:
+    """The child process seen from the bot's side."""
+
+    def __init__(self, task: str, residents: int, messages: int) -> None:
+        self.args = [task, str(residents), str(messages)]
+
+    async def __aenter__(self) -> TelegramSide:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.throughput",
+            "--telegram-side",
+            *self.args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        _ready, self.base_url, self.token = (await self.process.stdout.readline()).split()
+        self.base_url, self.token = self.base_url.decode(), self.token.decode()
+        return self
+
+    async def run(self) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(b"GO\n")
+        await self.process.stdin.drain()
+        return json.loads(await self.process.stdout.readline())
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"STOP\n")
+        await self.process.stdin.drain()
+        await self.process.wait()
+
+
 async def main(residents: int, messages: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        async with BotAPIStandin() as standin:
-            baseline = await with_echo_bot(standin, lambda: drive(standin, residents, messages))
-        async with BotAPIStandin() as standin:
-            ours = await with_assistant(
-                standin, Path(tmp), lambda: drive(standin, residents, messages)
-            )
-        async with BotAPIStandin() as standin:
-            ordered = await with_assistant(standin, Path(tmp), lambda: order_check(standin))
+        async with TelegramSide("load", residents, messages) as side:
+            baseline = await with_echo_bot(side, side.run)
+        async with TelegramSide("load", residents, messages) as side:
+            ours = await with_assistant(side, Path(tmp), side.run)
+        async with TelegramSide("order", residents, messages) as side:
+            ordered = (await with_assistant(side, Path(tmp), side.run))["ordered"]
     print(f"{residents} residents x {messages} messages through the Bot API stand-in")
     print(f"{'bot':<28}{'replies':>9}{'replies/s':>11}{'p50 ms':>9}{'p95 ms':>9}")
     for name, figures in (("bare PTB echo bot", baseline), ("residents' assistant", ours)):
@@ -147,5 +194,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--telegram-side", nargs=3, metavar=("TASK", "RESIDENTS", "MESSAGES"))
     args = parser.parse_args()
-    asyncio.run(main(args.residents, args.messages))
+    if args.telegram_side:
+        task, count, each = args.telegram_side
+        asyncio.run(telegram_side(task, int(count), int(each)))
+    else:
+        asyncio.run(main(args.residents, args.messages))

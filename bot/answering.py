@@ -19,12 +19,18 @@ SEARCH_CHARS = 600
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When to trust the best match. Coverage is the share of the question's informative
-    words (IDF-weighted) that the matched entry contains; score is its BM25F score."""
+    """When to trust a match; calibrated on bench/data/questions.jsonl (see bench/qa.py).
 
-    coverage: float = 0.45
-    score: float = 4.0
-    topic_coverage: float = 0.35
+    `score` is the best entry's relevance (BM25F plus its best passage); `coverage` the share
+    of the question's informative words (IDF-weighted) the entry contains. An out-of-scope
+    topic wins when its score reaches `topic_ratio` of the best entry's: when a question is as
+    much about a breakdown as about hot water, we say whom to call rather than guess.
+    """
+
+    score: float = 6.0
+    coverage: float = 0.25
+    topic_ratio: float = 0.8
+    topic_coverage: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class Answer:
     confident: bool
     results: list[Match] = field(default_factory=list)
     topic: Entry | None = None
+    small_talk: bool = False
 
     @property
     def best(self) -> Match | None:
@@ -44,7 +51,7 @@ class Answer:
     @property
     def empty(self) -> bool:
         """Nothing to search for: emoji, punctuation, blank."""
-        return not self.results and self.topic is None and not words(self.question)
+        return not words(self.question)
 
 
 class Answerer:
@@ -77,32 +84,40 @@ class Answerer:
         lang = detection.lang if detection.lang in self.languages else fallback
         if not words(text):
             return Answer(question, lang, detection.lang, False, False)
+        courtesy = self._courtesy_language(text, lang)
+        if courtesy is not None:
+            return Answer(question, courtesy, detection.lang, False, True, small_talk=True)
         first = (detection.lang,) if detection.lang in self.languages else self.languages
         matches = self.index.search(text, first)
-        if first != self.languages and not self._trusted(matches):
+        if first != self.languages and not self.decide(matches)[1]:
             # The detector may be wrong on a short or mixed text: look everywhere.
             matches = self.index.search(text, self.languages, fuzzy=detection.lang)
+        topic, confident = self.decide(matches)
         in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
-        top = matches[0] if matches else None
-        t = self.thresholds
-        if (
-            top is not None
-            and is_out_of_scope_topic(top.entry)
-            and top.coverage >= t.topic_coverage
-        ):
-            return Answer(question, lang, detection.lang, True, True, in_scope, top.entry)
-        if self._trusted(matches):
-            return Answer(question, lang, detection.lang, False, True, in_scope)
-        return Answer(question, lang, detection.lang, True, False, in_scope)
+        if topic is not None:
+            return Answer(question, lang, detection.lang, True, True, in_scope, topic)
+        return Answer(question, lang, detection.lang, not confident, confident, in_scope)
 
-    def _trusted(self, matches: list[Match]) -> bool:
-        if not matches:
-            return False
-        top = matches[0]
+    def _courtesy_language(self, text: str, lang: str) -> str | None:
+        """The language of a message made only of greetings or thanks, if it is one."""
+        for code in (lang, *self.languages):
+            if self.index.indexes[code].only_courtesy(text):
+                return code
+        return None
+
+    def decide(self, matches: list[Match]) -> tuple[Entry | None, bool]:
+        """(the out-of-scope topic to answer with, or None; whether to trust the best entry)."""
         t = self.thresholds
-        if is_out_of_scope_topic(top.entry):
-            return top.coverage >= t.topic_coverage
-        return top.coverage >= t.coverage and top.score >= t.score
+        entry = next((m for m in matches if not is_out_of_scope_topic(m.entry)), None)
+        topic = next((m for m in matches if is_out_of_scope_topic(m.entry)), None)
+        if (
+            topic is not None
+            and topic.coverage >= t.topic_coverage
+            and (entry is None or topic.score >= t.topic_ratio * entry.score)
+        ):
+            return topic.entry, True
+        trusted = entry is not None and entry.score >= t.score and entry.coverage >= t.coverage
+        return None, trusted
 
     def contact(self, lang: str) -> str:
         contacts = self.content.default_contact

@@ -85,12 +85,14 @@ def build_application(
     api = settings.telegram_api_url
 
     async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.residents.load()
         report = await sync_content(services.db, services.answerer.content)
         log.info("content store synced: %s", report)
         await register_commands(app.bot, services.catalogs)
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.questions.flush()
+        await services.residents.flush()
 
     application = (
         ApplicationBuilder()
@@ -107,6 +109,8 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .persistence(SQLPersistence(services.db))
         .concurrent_updates(PerChatUpdateProcessor())
+        # httpcore scans its whole pool on every request: a modest pool is faster under load.
+        .connection_pool_size(32)
         .rate_limiter(RetryAfterLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

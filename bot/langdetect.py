@@ -17,7 +17,7 @@ from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBui
 from bot.textnorm import arabic_share, words
 
 # Languages heard on the estates that we do not (yet) serve, so they are not mistaken for ours.
-OTHERS = ("de", "it", "nl", "ro", "tr", "pl", "ru", "so", "sw", "vi", "zh")
+OTHERS = ("de", "it", "ro", "tr", "ru")
 UNSUPPORTED = "xx"
 
 

@@ -26,21 +26,33 @@ class SQLPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, A
         update_interval: float = 5,
     ) -> None:
         super().__init__(
-            store_data=store_data or PersistenceInput(bot_data=False, callback_data=False),
+            store_data=store_data
+            or PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
             update_interval=update_interval,
         )
         self._db = db
+        # What the database holds, as JSON: PTB re-saves every active user's data on each
+        # flush, changed or not; unchanged data costs no write.
+        self._saved: dict[tuple[str, str], str] = {}
 
     async def _load(self, kind: str) -> list[PersistedData]:
         async with self._db.session() as session:
             stmt = select(PersistedData).where(PersistedData.kind == kind)
-            return list(await session.scalars(stmt))
+            rows = list(await session.scalars(stmt))
+        for row in rows:
+            self._saved[(kind, row.key)] = json.dumps(row.data, sort_keys=True, default=str)
+        return rows
 
     async def _save(self, kind: str, key: str, data: Any) -> None:
+        encoded = json.dumps(data, sort_keys=True, default=str)
+        if self._saved.get((kind, key), "{}") == encoded:  # nothing stored means empty
+            return
         async with self._db.session() as session:
             await session.merge(PersistedData(kind=kind, key=key, data=data))
+        self._saved[(kind, key)] = encoded
 
     async def _drop(self, kind: str, key: str) -> None:
+        self._saved.pop((kind, key), None)
         async with self._db.session() as session:
             await session.execute(
                 delete(PersistedData).where(PersistedData.kind == kind, PersistedData.key == key)

@@ -28,6 +28,7 @@ FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5,
 PASSAGE_WEIGHT = 0.5
 K1, B = 1.2, 0.75
 MIN_FUZZY_LENGTH = 4
+MAX_PHRASE = 4
 MIN_IDF = 0.15
 CANDIDATES = 30
 
@@ -57,9 +58,9 @@ class _BM25:
             for position, weight in postings:
                 self.weights[position][term] = weight
 
-    def score_of(self, position: int, terms: Iterable[str]) -> float:
+    def score_of(self, position: int, terms: frozenset[str]) -> float:
         weights = self.weights[position]
-        return sum(self.idf[t] * weights[t] for t in terms if t in weights)
+        return sum(self.idf[t] * weights[t] for t in terms.intersection(weights))
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
@@ -163,25 +164,33 @@ class LanguageIndex:
             self.corrections[word] = None if found is None else found[0]
         return self.corrections[word]
 
-    def query_terms(self, text: str, *, fuzzy: bool = True) -> dict[str, bool]:
-        """Stemmed query terms, each with whether the content knows it."""
+    def expand(self, text: str) -> list[str]:
+        """The question's words with synonyms applied (longest phrase first, up to 4 words);
+        courtesy words, mapped to nothing, disappear."""
         tokens = words(text)
         expanded: list[str] = []
-        skip = 0
-        for i, token in enumerate(tokens):
-            if skip:
-                skip -= 1
-                continue
-            pair = f"{token} {tokens[i + 1]}" if i + 1 < len(tokens) else None
-            if pair is not None and pair in self.synonyms:
-                expanded.extend(self.synonyms[pair])
-                skip = 1
-            elif token in self.synonyms:
-                expanded.extend(self.synonyms[token])  # may be empty: a word to ignore
-                if token in self.surface:
-                    expanded.append(token)
+        i = 0
+        while i < len(tokens):
+            for size in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
+                phrase = " ".join(tokens[i : i + size])
+                if phrase in self.synonyms:
+                    expanded.extend(self.synonyms[phrase])
+                    if size == 1 and phrase in self.surface and self.synonyms[phrase]:
+                        expanded.append(phrase)
+                    i += size
+                    break
             else:
-                expanded.append(token)
+                expanded.append(tokens[i])
+                i += 1
+        return expanded
+
+    def only_courtesy(self, text: str) -> bool:
+        """Words, but nothing to search for: "bonjour", "thanks!", "السلام عليكم"."""
+        return bool(words(text)) and not self.expand(text)
+
+    def query_terms(self, text: str, *, fuzzy: bool = True) -> dict[str, bool]:
+        """Stemmed query terms, each with whether the content knows it."""
+        expanded = self.expand(text)
         assert self.docs is not None
         terms: dict[str, bool] = {}
         for token in expanded:
@@ -203,9 +212,10 @@ class LanguageIndex:
         scores = self.docs.scores(known)
         # The best passage re-ranks the leading candidates only: the rest cannot catch up.
         candidates = heapq.nlargest(CANDIDATES, scores, key=scores.__getitem__)
+        query = frozenset(known)
         for owner in candidates:
             scores[owner] += PASSAGE_WEIGHT * max(
-                (self.passages.score_of(p, known) for p in self.passages_of[owner]), default=0.0
+                (self.passages.score_of(p, query) for p in self.passages_of[owner]), default=0.0
             )
         total = sum(self.docs.idf[t] if k else self.unknown_idf for t, k in terms.items())
         best = heapq.nlargest(limit, candidates, key=scores.__getitem__)

@@ -17,6 +17,7 @@ def buttons(message: dict) -> list[str]:
 
 
 async def resident_row(harness: Harness, user_id: int) -> Resident | None:
+    await harness.services.residents.flush()
     async with harness.services.db.session() as session:
         return await session.get(Resident, user_id)
 
