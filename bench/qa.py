@@ -8,8 +8,10 @@ with the content scaled to 1,000 entries.
 Top-1 counts a question as right only when the assistant answers it (not out of scope) with an
 entry of the expected category; top-3 when that category is among the first three results.
 
-Two sets: `questions.jsonl` (the main set; the answering thresholds were calibrated on it with
---calibrate) and `heldout.jsonl`, written separately and never used to tune anything, to see
+Three sets: `questions.jsonl`, the main set (263 questions, about 12% out of scope);
+`unrelated.jsonl`, 150 questions on subjects we do not cover and no out-of-scope topic names
+(parking, doctors, recipes...). The answering thresholds were calibrated on these two with
+--calibrate. `heldout.jsonl` was written separately and never used to tune anything: it shows
 how the answering does on questions it was not fitted to.
 Run: python -m bench.qa [--data FILE] [--calibrate]
 """
@@ -35,6 +37,7 @@ from bot.i18n import Catalogs
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "questions.jsonl"
 HELDOUT = ROOT / "bench" / "data" / "heldout.jsonl"
+UNRELATED = ROOT / "bench" / "data" / "unrelated.jsonl"
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def main() -> None:
     answerer = Answerer(content, catalogs.supported, settings.default_locale)
     answerer.answer("warm-up chauffage")
     if args.calibrate:
-        calibrate(answerer, load_questions(DATA))
+        calibrate(answerer, load_questions(DATA) + load_questions(UNRELATED))
         return
 
     def ours(q: Question) -> tuple[bool, list[str]]:
@@ -195,7 +198,7 @@ def main() -> None:
     baseline = BM25Baseline(content)
     print(f"content: {len(content.answers)} entries, {len(content.topics)} out-of-scope topics")
     questions: list[Question] = []
-    for path in args.data or [DATA, HELDOUT]:
+    for path in args.data or [DATA, HELDOUT, UNRELATED]:
         questions = load_questions(path)
         print(f"\n##### {path.name}: {len(questions)} questions")
         report("assistant", questions, run(questions, ours))

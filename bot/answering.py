@@ -74,13 +74,13 @@ class Answerer:
         """Entries of one category in content order, for browsing without typing."""
         return [e for e in self.content.answers if e.category == category]
 
-    def detect(self, text: str) -> Detection:
-        return self.detection.detect(text, self.index.vocabularies)
+    def detect(self, text: str, prefer: str | None = None) -> Detection:
+        return self.detection.detect(text, self.index.vocabularies, prefer)
 
     def answer(self, question: str, fallback_lang: str | None = None) -> Answer:
         fallback = fallback_lang if fallback_lang in self.languages else self.default_locale
         text = question.strip()[:SEARCH_CHARS]
-        detection = self.detect(text)
+        detection = self.detect(text, fallback_lang)
         lang = detection.lang if detection.lang in self.languages else fallback
         if not words(text):
             return Answer(question, lang, detection.lang, False, False)

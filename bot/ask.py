@@ -43,6 +43,8 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
     t = catalogs.get(answer.lang)
     if answer.empty:
         return t._("Please write your question in a few words.")
+    if answer.small_talk:
+        return t._("Ask me a question in your own words, or choose a topic below.")
     if answer.out_of_scope:
         topic = answer.topic
         contact = topic.text(answer.lang, answerer.default_locale).answer if topic else None

@@ -103,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        setup_logging("WARNING" if args.command == "chat" else settings.log_level)
+        quiet = args.command in ("chat", "ask", "content")
+        setup_logging("WARNING" if quiet else settings.log_level)
         if args.command == "run":
             return _cmd_run(settings)
         if args.command == "chat":

@@ -174,6 +174,19 @@ def _read_yaml(path: Path, root: Path, problems: list[str]) -> Any:
         return None
 
 
+def _claim_id(
+    label: str, name: str, prefix: str, seen: dict[str, str], problems: list[str]
+) -> bool:
+    """Ids are unique across all files; an entry reusing one is reported and skipped."""
+    if label.startswith("#"):
+        return True
+    if label in seen:
+        problems.append(f"{prefix}: id: already used in {seen[label]}")
+        return False
+    seen[label] = name
+    return True
+
+
 def _check_languages(
     prefix: str, texts: dict[str, Any], languages: tuple[str, ...], problems: list[str]
 ) -> None:
@@ -210,15 +223,13 @@ def load_content(content_dir: Path, languages: tuple[str, ...]) -> ContentSet:
         for index, raw in enumerate(data["entries"], start=1):
             label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
             prefix = f"{name}: entry {label}"
+            if not _claim_id(label, name, prefix, seen, problems):
+                continue
             try:
                 model = _Entry.model_validate(raw)
             except ValidationError as exc:
                 problems.extend(_pydantic_problems(prefix, exc))
                 continue
-            if model.id in seen:
-                problems.append(f"{prefix}: id: already used in {seen[model.id]}")
-                continue
-            seen[model.id] = name
             _check_languages(prefix, model.text, languages, problems)
             texts = {
                 lang: Text(t.title, t.answer, t.detail, tuple(t.keywords), tuple(t.questions))
@@ -259,15 +270,13 @@ def _load_out_of_scope(
     for index, raw in enumerate(data.get("topics") or [], start=1):
         label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
         prefix = f"{name}: topic {label}"
+        if not _claim_id(label, name, prefix, seen, problems):
+            continue
         try:
             model = _Topic.model_validate(raw)
         except ValidationError as exc:
             problems.extend(_pydantic_problems(prefix, exc))
             continue
-        if model.id in seen:
-            problems.append(f"{prefix}: id: already used in {seen[model.id]}")
-            continue
-        seen[model.id] = name
         _check_languages(prefix, model.text, languages, problems)
         texts = {
             lang: Text(t.title, t.contact, None, tuple(t.keywords), tuple(t.questions))

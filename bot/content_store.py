@@ -51,11 +51,12 @@ async def sync_content(db: Database, content: ContentSet) -> SyncReport:
                     )
                 )
                 added += 1
-            elif row.checksum != checksum or row.position != position:
+            elif row.checksum != checksum:
                 row.kind, row.category, row.source = entry.kind, entry.category, entry.source
                 row.position, row.checksum, row.data = position, checksum, entry.to_data()
                 changed += 1
             else:
+                row.position = position  # order only: the entry itself is unchanged
                 unchanged += 1
         meta_row = existing.get(META_ID)
         if meta_row is None:

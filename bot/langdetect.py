@@ -19,6 +19,7 @@ from bot.textnorm import arabic_share, words
 # Languages heard on the estates that we do not (yet) serve, so they are not mistaken for ours.
 OTHERS = ("de", "it", "ro", "tr", "ru")
 UNSUPPORTED = "xx"
+NEAR_TIE = 0.15
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,14 @@ class LanguageDetection:
         self.supported = supported
         self._detector = _detector(tuple(sorted({*supported, *OTHERS})))
 
-    def detect(self, text: str, vocabularies: Mapping[str, frozenset[str]]) -> Detection:
+    def detect(
+        self,
+        text: str,
+        vocabularies: Mapping[str, frozenset[str]],
+        prefer: str | None = None,
+    ) -> Detection:
+        """`prefer` is the resident's own language: it wins a near tie (mixed-language
+        messages like "onde fica a ressourcerie?" lean towards a long borrowed word)."""
         tokens = [w for w in words(text) if not w.isdigit()]
         if not tokens:
             return Detection(None, 0.0)
@@ -66,6 +74,8 @@ class LanguageDetection:
                 share = sum(1 for t in tokens if t in vocabulary) / len(tokens)
                 scores[code] = scores.get(code, 0.0) + 0.4 * share
         best = max(scores, key=lambda c: scores[c])
+        if prefer in self.supported and scores.get(prefer, 0.0) >= scores[best] - NEAR_TIE:
+            best = prefer
         confidence = scores[best]
         if confidence < 0.3 or (len(tokens) == 1 and confidence < 0.5):
             return Detection(None, confidence)

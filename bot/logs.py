@@ -30,3 +30,5 @@ def setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -17,12 +17,14 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from wordfreq import zipf_frequency
 
 from bot.content import OUT_OF_SCOPE, ContentSet, Entry, Text
-from bot.textnorm import Analyzer, words
+from bot.textnorm import Analyzer, raw_words, words
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5, "detail": 0.25}
 PASSAGE_WEIGHT = 0.5
@@ -95,7 +97,7 @@ class LanguageIndex:
     passages: _BM25 | None = None
     passages_of: list[list[int]] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
-    synonyms: dict[str, list[str]] = field(default_factory=dict)
+    synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     unknown_idf: float = 1.0
     words_list: tuple[str, ...] = ()
     corrections: dict[str, str | None] = field(default_factory=dict)
@@ -146,7 +148,7 @@ class LanguageIndex:
         # A word the content never uses weighs like a rare one: it may be what the question
         # is really about, and then we should not be confident.
         index.unknown_idf = math.log(1 + (len(bags) - 0.5) / 1.5)
-        index.synonyms = {" ".join(words(k)): words(v) for k, v in synonyms.items() if words(k)}
+        index.synonyms = {" ".join(words(k)): raw_words(v) for k, v in synonyms.items() if words(k)}
         index.words_list = tuple(index.surface)
         return index
 
@@ -164,70 +166,91 @@ class LanguageIndex:
             self.corrections[word] = None if found is None else found[0]
         return self.corrections[word]
 
-    def expand(self, text: str) -> list[str]:
-        """The question's words with synonyms applied (longest phrase first, up to 4 words);
-        courtesy words, mapped to nothing, disappear."""
-        tokens = words(text)
-        expanded: list[str] = []
+    def _groups(self, text: str) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The question's words, synonyms applied (longest phrase first, up to 4 words): for
+        each word or phrase, the raw word weighed for informativeness and the (raw, folded)
+        words it stands for. Courtesy words stand for nothing."""
+        pairs = raw_words(text)
+        raw, folded = [r for r, _ in pairs], [f for _, f in pairs]
+        groups: list[tuple[str, list[tuple[str, str]]]] = []
         i = 0
-        while i < len(tokens):
-            for size in range(min(MAX_PHRASE, len(tokens) - i), 0, -1):
-                phrase = " ".join(tokens[i : i + size])
-                if phrase in self.synonyms:
-                    expanded.extend(self.synonyms[phrase])
-                    if size == 1 and phrase in self.surface and self.synonyms[phrase]:
-                        expanded.append(phrase)
+        while i < len(raw):
+            for size in range(min(MAX_PHRASE, len(raw) - i), 0, -1):
+                phrase = " ".join(folded[i : i + size])
+                expansion = self.synonyms.get(phrase)
+                if expansion is not None:
+                    if size == 1 and phrase in self.surface and expansion:
+                        expansion = [(raw[i], phrase), *expansion]
+                    groups.append((raw[i], expansion))
                     i += size
                     break
             else:
-                expanded.append(tokens[i])
+                groups.append((raw[i], [(raw[i], folded[i])]))
                 i += 1
-        return expanded
+        return groups
 
     def only_courtesy(self, text: str) -> bool:
         """Words, but nothing to search for: "bonjour", "thanks!", "السلام عليكم"."""
-        return bool(words(text)) and not self.expand(text)
+        groups = self._groups(text)
+        return bool(groups) and not any(expansion for _, expansion in groups)
 
-    def query_terms(self, text: str, *, fuzzy: bool = True) -> dict[str, bool]:
-        """Stemmed query terms, each with whether the content knows it."""
-        expanded = self.expand(text)
+    def query(self, text: str, *, fuzzy: bool = True) -> list[tuple[float, frozenset[str]]]:
+        """Per word of the question: how informative it is, and the index terms standing for
+        it (empty when the content does not know it)."""
         assert self.docs is not None
-        terms: dict[str, bool] = {}
-        for token in expanded:
-            stem = self.surface.get(token) or self.analyzer.stem(token)
-            known = stem in self.docs.idf
-            if not known and fuzzy and len(token) >= MIN_FUZZY_LENGTH and not token.isdigit():
-                corrected = self._correct(token)
-                if corrected is not None:
-                    stem, known = self.surface[corrected], True
-            terms[stem] = terms.get(stem, False) or known
-        return terms
+        out: list[tuple[float, frozenset[str]]] = []
+        for raw, expansion in self._groups(text):
+            if not expansion:
+                continue
+            stems: set[str] = set()
+            for _raw_word, word in expansion:
+                stem = self.surface.get(word) or self.analyzer.stem(word)
+                if stem not in self.docs.idf and fuzzy and len(word) >= MIN_FUZZY_LENGTH:
+                    corrected = None if word.isdigit() else self._correct(word)
+                    stem = self.surface[corrected] if corrected else stem
+                if stem in self.docs.idf:
+                    stems.add(stem)
+            weigh = [w for w, _ in expansion] if len(expansion) > 1 else [raw]
+            weight = max(informativeness(w, self.lang) for w in weigh)
+            out.append((weight, frozenset(stems)))
+        return out
 
     def search(self, text: str, *, limit: int = 8, fuzzy: bool = True) -> list[Match]:
         assert self.docs is not None and self.passages is not None
-        terms = self.query_terms(text, fuzzy=fuzzy)
-        if not terms:
+        words_ = self.query(text, fuzzy=fuzzy)
+        known = frozenset().union(*(stems for _, stems in words_))
+        if not known:
             return []
-        known = [t for t, k in terms.items() if k]
         scores = self.docs.scores(known)
         # The best passage re-ranks the leading candidates only: the rest cannot catch up.
         candidates = heapq.nlargest(CANDIDATES, scores, key=scores.__getitem__)
-        query = frozenset(known)
         for owner in candidates:
             scores[owner] += PASSAGE_WEIGHT * max(
-                (self.passages.score_of(p, query) for p in self.passages_of[owner]), default=0.0
+                (self.passages.score_of(p, known) for p in self.passages_of[owner]), default=0.0
             )
-        total = sum(self.docs.idf[t] if k else self.unknown_idf for t, k in terms.items())
+        total = sum(weight for weight, _ in words_) or 1.0
         best = heapq.nlargest(limit, candidates, key=scores.__getitem__)
         return [
             Match(
                 self.entries[p],
                 self.lang,
                 scores[p],
-                sum(self.docs.idf[t] for t in known if t in self.doc_terms[p]) / total,
+                sum(w for w, stems in words_ if stems & self.doc_terms[p]) / total,
             )
             for p in best
         ]
+
+
+@lru_cache(maxsize=100_000)
+def informativeness(word: str, lang: str) -> float:
+    """How much a word says about what a question is about, from its frequency in the
+    language at large (wordfreq's Zipf scale: 7 for "the", 3 for "radiator", 0 for unknown).
+    "where", "my", "depuis" say little; "parking", "radiateur", "zorglub" say a lot."""
+    try:
+        zipf = zipf_frequency(word, lang)
+    except (LookupError, ValueError):
+        return 1.0
+    return min(4.0, max(0.2, 6.8 - zipf))
 
 
 class SearchIndex:

@@ -69,6 +69,12 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
+def raw_words(text: str) -> list[tuple[str, str]]:
+    """Each word as written (lowercase, without Arabic diacritics) and folded, in order."""
+    text = ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text.lower()))
+    return [(word, folded) for word in WORD.findall(text) if (folded := fold(word))]
+
+
 def arabic_share(text: str) -> float:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:

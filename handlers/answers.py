@@ -42,6 +42,11 @@ async def on_question(update: Update, context: BotContext) -> None:
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
         )
         return
+    if answer.small_talk:
+        greeting = t._("Hello!") + "\n\n"
+        text = greeting + t._("Ask me a question in your own words, or choose a topic below.")
+        await show(update, text, main_menu(t), edit=False)
+        return
     question_id = await services.questions.log(answer)
     fallback = services.catalogs.default_locale
     if answer.out_of_scope:
@@ -61,7 +66,12 @@ async def on_question(update: Update, context: BotContext) -> None:
             keyboard = InlineKeyboardMarkup([*rows, [menu_button(t)]])
         await show(update, "\n\n".join(lines), keyboard, edit=False)
         return
-    best = answer.results[0]
+    best = answer.best
+    if best is None:  # cannot happen: a confident answer has a result; never show an error
+        await show(
+            update, t._("Please write your question in a few words."), main_menu(t), edit=False
+        )
+        return
     await show(
         update,
         entry_text(best.entry, answer.lang, fallback, detail=False),

@@ -1,0 +1,221 @@
+"""Residents ask, the assistant answers: end to end through the stand-in, and the /gaps view."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.models import Feedback, QuestionLog
+from tests.conftest import ADMIN_ID, Harness
+
+
+def buttons(message: dict) -> list[dict]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [button for row in rows for button in row]
+
+
+def data_of(message: dict) -> list[str]:
+    return [b.get("callback_data", "") for b in buttons(message)]
+
+
+async def logged(harness: Harness) -> list[QuestionLog]:
+    await harness.services.questions.flush()
+    async with harness.services.db.session() as session:
+        return list(await session.scalars(select(QuestionLog)))
+
+
+async def test_a_question_with_typos_gets_the_right_answer_card(harness: Harness) -> None:
+    amina = harness.resident(1001, "fr")
+    await amina.send("a combien je dois mettre le chauffage la nuit dans la chambre")
+    [card] = await amina.wait_for_messages(1)
+    assert card["text"].startswith("Chauffer à 19 °C")
+    assert "19 °C" in card["text"] and "ademe.fr" in card["text"]
+    assert any(e["type"] == "text_link" for e in card["entities"])
+    data = data_of(card)
+    assert any(d.startswith("d:") for d in data)  # more detail
+    assert any(d.startswith("o:") for d in data)  # other answers
+    assert any(d.startswith("f:") and d.endswith(":1") for d in data)  # 👍
+    assert any(d.startswith("f:") and d.endswith(":0") for d in data)  # 👎
+    assert any(b.get("url", "").startswith("https://") for b in buttons(card))  # source
+    assert "m:home" in data
+    [row] = await logged(harness)
+    assert row.lang == "fr" and row.confident and not row.out_of_scope
+    assert row.top_entry_id == "heating-set-point"
+
+
+async def test_questions_are_answered_in_their_own_language(harness: Harness) -> None:
+    amina = harness.resident(1001, "fr")
+    await amina.send("هل مية الحنفية صالحة للشرب؟")
+    [card] = await amina.wait_for_messages(1)
+    assert "الحنفية" in card["text"] or "الصنبور" in card["text"]
+    assert any("👍" in b["text"] for b in buttons(card))
+    await amina.send("cómo ahorrar agua en la ducha")
+    [card] = await amina.wait_for_messages(1)
+    assert "ducha" in card["text"].lower()
+    assert any("Más" in b["text"] or "más" in b["text"] for b in buttons(card))
+
+
+async def test_out_of_scope_gets_an_honest_answer_with_a_contact(harness: Harness) -> None:
+    sam = harness.resident(1005, "en")
+    await sam.send("my boiler is broken and there is no heating, who do I call?")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"].startswith("This is not something I can answer.")
+    assert "caretaker" in reply["text"].lower() or "landlord" in reply["text"].lower()
+    assert not any(d.startswith("f:") for d in data_of(reply))
+    await sam.send("I can't pay my rent this month")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"].startswith("This is not something I can answer.")
+    rows = await logged(harness)
+    assert all(r.out_of_scope for r in rows)
+
+
+async def test_nonsense_is_not_answered_with_confidence(harness: Harness) -> None:
+    sam = harness.resident(1005, "en")
+    await sam.send("zorglub frobnicate quantum blockchain")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"].startswith("I am not sure I understood")
+    [row] = await logged(harness)
+    assert not row.confident and row.out_of_scope
+
+
+async def test_bad_input_never_breaks(harness: Harness) -> None:
+    sam = harness.resident(1005, "en")
+    await sam.send("👍🙂🔥")
+    [reply] = await sam.wait_for_messages(1)
+    assert "few words" in reply["text"]
+    await sam.send("hello!!")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"].startswith("Hello!")
+    await sam.send("<script>alert(1)</script> & '; DROP TABLE residents; -- water leak <b>")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"]
+    paste = ("my tap drips all day and night, how much does it cost? " * 80)[:4000]
+    await sam.send(paste)
+    [reply] = await sam.wait_for_messages(1)
+    assert "tap" in reply["text"].lower() or "drip" in reply["text"].lower()
+    await sam.send("Wie kann ich Wasser sparen?")  # German: not supported
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"]
+    await sam.send("call me on 06 12 34 56 78 or sam@example.org about my leak")
+    await sam.wait_for_messages(1)
+    texts = [r.text for r in await logged(harness)]
+    assert not any("06 12" in t or "example.org" in t for t in texts)
+    assert not {"user_id", "chat_id"} & set(QuestionLog.__table__.columns.keys())
+
+
+async def test_detail_other_answers_and_feedback(harness: Harness) -> None:
+    amina = harness.resident(1001, "fr")
+    await amina.send("mon robinet fuit goutte a goutte ca coute combien")
+    [card] = await amina.wait_for_messages(1)
+    short = card["text"]  # messages are live: the stand-in updates them on edits
+    detail = next(d for d in data_of(card) if d.startswith("d:"))
+    await amina.press(card, detail)
+    edited = await amina.wait_for_edit(card["message_id"])
+    assert len(edited["text"]) > len(short) and edited["text"].startswith(short.split("\n")[0])
+    assert not any(d.startswith("d:") for d in data_of(edited))
+
+    others = next(d for d in data_of(edited) if d.startswith("o:"))
+    await amina.press(edited, others)
+    listing = await amina.wait_for_edit(card["message_id"])
+    choices = [d for d in data_of(listing) if d.startswith("e:")]
+    assert 1 <= len(choices) <= 5
+    await amina.press(listing, choices[0])
+    shown = await amina.wait_for_edit(card["message_id"])
+    assert any(d.startswith("f:") for d in data_of(shown))
+
+    vote = next(d for d in data_of(shown) if d.startswith("f:") and d.endswith(":0"))
+    query = await amina.press(shown, vote)
+    answer = await amina.wait_for_callback_answer(query)
+    assert answer.get("text")
+    after = await amina.wait_for_edit(card["message_id"])
+    assert not any(d.startswith("f:") for d in data_of(after))
+    async with harness.services.db.session() as session:
+        [feedback] = list(await session.scalars(select(Feedback)))
+    assert feedback.helpful is False and feedback.entry_id == vote.split(":")[2]
+
+
+async def test_forged_and_stale_answer_buttons(harness: Harness) -> None:
+    amina = harness.resident(1001, "fr")
+    await amina.send("/start")
+    [menu] = await amina.wait_for_messages(1)
+    for forged in (
+        "f:12345:heating-set-point:1",
+        "e:99:no-such-entry",
+        "o:77",
+        "d:x:y",
+        "c:nope:0",
+    ):
+        query = await amina.press_data(menu["message_id"], forged)
+        answer = await amina.wait_for_callback_answer(query)
+        assert answer.get("text") == "Ce bouton ne marche plus."
+        [fresh] = await amina.wait_for_messages(1)
+        assert len(buttons(fresh)) == 4
+    async with harness.services.db.session() as session:
+        assert list(await session.scalars(select(Feedback))) == []
+
+
+async def test_browsing_without_typing(harness: Harness) -> None:
+    lina = harness.resident(1007, "es")
+    await lina.send("/start")
+    [menu] = await lina.wait_for_messages(1)
+    await lina.press(menu, "m:water_energy")
+    topics = await lina.wait_for_edit(menu["message_id"])
+    assert "c:water.leaks:0" in data_of(topics)
+    assert "m:home" in data_of(topics)
+    await lina.press(topics, "c:water.leaks:0")
+    listing = await lina.wait_for_edit(menu["message_id"])
+    entries = [d for d in data_of(listing) if d.startswith("e:0:")]
+    assert entries
+    listing_data = data_of(listing)
+    await lina.press(listing, entries[0])
+    entry = await lina.wait_for_edit(menu["message_id"])
+    assert "c:water.leaks:0" in data_of(entry)  # back to the sub-topic
+    assert any(d.startswith("f:0:") for d in data_of(entry))
+    await lina.press(entry, "c:water.leaks:0")
+    back = await lina.wait_for_edit(menu["message_id"])
+    assert data_of(back) == listing_data
+
+
+async def test_browsing_pages(harness: Harness, monkeypatch) -> None:
+    import handlers.browse
+
+    monkeypatch.setattr(handlers.browse, "PAGE_SIZE", 2)
+    lina = harness.resident(1007, "en")
+    await lina.send("/start")
+    [menu] = await lina.wait_for_messages(1)
+    await lina.press_data(menu["message_id"], "c:recycling.sorting:0")
+    page = await lina.wait_for_edit(menu["message_id"])
+    assert "c:recycling.sorting:1" in data_of(page)
+    assert "(page 1 of" in page["text"]
+    await lina.press(page, "c:recycling.sorting:1")
+    second = await lina.wait_for_edit(menu["message_id"])
+    assert "c:recycling.sorting:0" in data_of(second) and "c:recycling.sorting:2" in data_of(second)
+    await lina.press_data(menu["message_id"], "c:recycling.sorting:99")  # clamped to the last
+    last = await lina.wait_for_edit(menu["message_id"])
+    assert "▶️" not in [b["text"] for b in buttons(last)]
+
+
+async def test_gaps_is_for_staff_and_lists_unanswered_questions(harness: Harness) -> None:
+    resident = harness.resident(1001, "en")
+    await resident.send("/gaps")
+    [refused] = await resident.wait_for_messages(1)
+    assert "staff" in refused["text"]
+    for text in ("zorglub frobnicate", "Zorglub frobnicate!", "blorp quux"):
+        await resident.send(text)
+        await resident.wait_for_messages(1)
+    await resident.send("how do I read my water meter")
+    [card] = await resident.wait_for_messages(1)
+    vote = next(d for d in data_of(card) if d.startswith("f:") and d.endswith(":0"))
+    query = await resident.press(card, vote)
+    await resident.wait_for_callback_answer(query)
+
+    staff = harness.resident(ADMIN_ID, "en", "Staff")
+    await staff.send("/gaps")
+    [report] = await staff.wait_for_messages(1)
+    lines = report["text"].splitlines()
+    assert "last 7 days" in lines[0]
+    assert "×2" in lines[1] and "orglub frobnicate" in lines[1]
+    assert any("water meter" in line and "👎" in line for line in lines)
+    harness.clock.advance(days=8)
+    await staff.send("/gaps")
+    [empty] = await staff.wait_for_messages(1)
+    assert "No unanswered question" in empty["text"]

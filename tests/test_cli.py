@@ -1,0 +1,113 @@
+"""The command line: `ask` (a contract for other tooling), config errors, content check."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from bot.ask import run_ask
+from bot.cli import main
+from tests.conftest import ROOT, make_settings
+
+
+@pytest.fixture
+def fresh_db(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+
+
+def ask_json(fresh_db: str, capsys, question: str, lang: str | None = None) -> dict:
+    settings = make_settings(database_url=fresh_db)
+    args = Namespace(question=question, lang=lang, json=True, jsonl=False)
+    assert run_ask(settings, args) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ask_json_follows_the_contract_on_a_fresh_database(fresh_db, capsys) -> None:
+    result = ask_json(fresh_db, capsys, "cmt baisser ma facture d'eau")
+    assert set(result) == {"question", "lang", "out_of_scope", "results"}
+    assert result["question"] == "cmt baisser ma facture d'eau"
+    assert result["lang"] == "fr" and result["out_of_scope"] is False
+    first = result["results"][0]
+    assert set(first) == {"id", "category", "title", "score"}
+    assert first["category"].startswith("water.")
+    scores = [r["score"] for r in result["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_answers_in_the_question_language_and_flags_out_of_scope(fresh_db, capsys) -> None:
+    arabic = ask_json(fresh_db, capsys, "هل مية الحنفية صالحة للشرب؟", "fr")
+    assert arabic["lang"] == "ar" and arabic["results"][0]["category"] == "water.drinking"
+    rent = ask_json(fresh_db, capsys, "je n'arrive pas à payer mon loyer")
+    assert rent["out_of_scope"] is True
+
+
+def test_ask_jsonl_reads_many_questions_in_one_process(fresh_db, capsys) -> None:
+    settings = make_settings(database_url=fresh_db)
+    lines = io.StringIO(
+        "how do I bleed a radiator\n"
+        '{"q": "onde fica a ressourcerie?", "lang": "pt"}\n'
+        "\n"
+        '{"q": "ok", "lang": "es"}\n'
+    )
+    args = Namespace(question=None, lang=None, json=False, jsonl=True)
+    assert run_ask(settings, args, stdin=lines) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(results) == 3
+    assert results[0]["lang"] == "en" and results[0]["results"]
+    assert results[1]["lang"] == "pt"
+    assert results[1]["results"][0]["category"].startswith("recycling.")
+
+
+def test_ask_plain_text_prints_the_answer(fresh_db, capsys) -> None:
+    settings = make_settings(database_url=fresh_db)
+    args = Namespace(question="water heater temperature", lang="en", json=False, jsonl=False)
+    assert run_ask(settings, args) == 0
+    out = capsys.readouterr().out
+    assert "55" in out and "Source: https://" in out
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean, **env},
+        timeout=120,
+    )
+
+
+def test_a_wrong_setting_stops_with_one_line_naming_the_variable() -> None:
+    result = run_cli("run", TIMEZONE="Mars/Olympus")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "residents-bot: TIMEZONE: unknown time zone 'Mars/Olympus'"
+    result = run_cli("run", ADMIN_IDS="12,abc")
+    assert result.returncode == 2 and "ADMIN_IDS" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli("run", TELEGRAM_BOT_TOKEN="")
+    assert result.returncode == 2 and "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_content_check_from_the_command_line(tmp_path: Path) -> None:
+    ok = run_cli("content", "check")
+    assert ok.returncode == 0 and "content is valid" in ok.stdout
+    from tests.test_content import broken_copy
+
+    broken = run_cli("content", "check", CONTENT_DIR=str(broken_copy(tmp_path)))
+    assert broken.returncode == 1
+    assert "entry shower-five-minutes: text.ar.title" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_main_without_arguments_shows_usage(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main([])
+    assert "usage" in capsys.readouterr().err
