@@ -33,6 +33,7 @@ from bot.answering import Answerer, Thresholds
 from bot.config import Settings
 from bot.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
 from bot.i18n import Catalogs
+from bot.search import Match
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "questions.jsonl"
@@ -126,12 +127,14 @@ def report(name: str, questions: list[Question], predictions: list[Prediction]) 
         precision = true_oos / len(predicted_oos) if predicted_oos else 1.0
         recall = true_oos / len(actual_oos) if actual_oos else 1.0
         times = [p.seconds * 1000 for _, p in pairs]
+        top1_text = f"{top1 / len(scoped):>9.1%}" if scoped else f"{'-':>9}"
+        top3_text = f"{top3 / len(scoped):>9.1%}" if scoped else f"{'-':>9}"
         print(
-            f"{lang:<6}{len(pairs):>5}{top1 / len(scoped):>9.1%}{top3 / len(scoped):>9.1%}"
+            f"{lang:<6}{len(pairs):>5}{top1_text}{top3_text}"
             f"{precision:>9.1%}{recall:>9.1%}{statistics.median(times):>9.2f}"
             f"{percentile(times, 95):>9.2f}"
         )
-        summary[f"{lang}.top1"] = top1 / len(scoped)
+        summary[f"{lang}.top1"] = top1 / len(scoped) if scoped else 0.0
     return summary
 
 
@@ -147,34 +150,68 @@ def scaled(content: ContentSet, target: int) -> ContentSet:
     return ContentSet(entries, content.default_contact, content.synonyms)
 
 
+def _objective(
+    answerer: Answerer, searched: list[tuple[Question, list[Match], list[Match] | None]]
+) -> tuple[float, float, float]:
+    """Top-1 accuracy on in-scope questions plus out-of-scope F1: (sum, top-1, F1).
+    Replays Answerer.answer: the question's language first, every language when unsure."""
+    right = tp = fp = fn = 0
+    for q, first, everywhere in searched:
+        matches = first
+        if everywhere is not None and not answerer.decide(first)[1]:
+            matches = everywhere
+        topic, trusted = answerer.decide(matches)
+        oos = topic is not None or not trusted
+        entries = [m for m in matches if m.entry.kind != OUT_OF_SCOPE]
+        if q.category is None:
+            tp, fn = tp + oos, fn + (not oos)
+        else:
+            fp += oos
+            right += not oos and bool(entries) and entries[0].entry.category == q.category
+    inscope = sum(1 for row in searched if row[0].category) or 1
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return right / inscope + f1, right / inscope, f1
+
+
 def calibrate(answerer: Answerer, questions: list[Question]) -> None:
-    """Grid-search the thresholds for the best sum of top-1 accuracy and out-of-scope F1."""
+    """Grid-search the thresholds for the best sum of top-1 accuracy and out-of-scope F1,
+    then the coverage threshold of each language on its own questions."""
     import itertools
 
-    searched = [(q, answerer.index.search(q.q, answerer.languages)) for q in questions]
+    searched = []
+    every = answerer.languages
+    for q in questions:
+        detection = answerer.detect(q.q)
+        first = (detection.lang,) if detection.lang in every else every
+        everywhere = (
+            None if first == every else answerer.index.search(q.q, every, fuzzy=detection.lang)
+        )
+        searched.append((q, answerer.index.search(q.q, first), everywhere))
     scores = []
     for score, coverage, ratio, topic_cov in itertools.product(
-        (2, 3, 4, 5, 6, 8, 10),
-        (0.1, 0.2, 0.25, 0.3, 0.4),
-        (0.6, 0.7, 0.8, 0.9, 1.0, 1.2),
-        (0.1, 0.2, 0.3, 0.4),
+        (4, 6, 8, 10, 12, 14, 16, 18, 20),
+        (0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5),
+        (0.6, 0.65, 0.7, 0.75, 0.8, 1.0),
+        (0.1, 0.2, 0.3),
     ):
         answerer.thresholds = Thresholds(score, coverage, ratio, topic_cov)
-        right = tp = fp = fn = 0
-        for q, matches in searched:
-            topic, trusted = answerer.decide(matches)
-            oos = topic is not None or not trusted
-            entries = [m for m in matches if m.entry.kind != OUT_OF_SCOPE]
-            if q.category is None:
-                tp, fn = tp + oos, fn + (not oos)
-            else:
-                fp += oos
-                right += not oos and bool(entries) and entries[0].entry.category == q.category
-        inscope = sum(1 for q in questions if q.category)
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-        scores.append((right / inscope + f1, right / inscope, f1, answerer.thresholds))
-    for total, top1, f1, thresholds in sorted(scores, key=lambda x: -x[0])[:5]:
+        scores.append((*_objective(answerer, searched), answerer.thresholds))
+    for total, top1, f1, thresholds in sorted(scores, key=lambda x: -x[0])[:3]:
         print(f"{total:.3f}  top-1 {top1:.1%}  oos F1 {f1:.1%}  {thresholds}")
+    best = max(scores, key=lambda x: x[0])[3]
+    per_lang = []
+    for lang in answerer.languages:
+        mine = [row for row in searched if row[0].lang == lang]
+        options = []
+        for coverage in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
+            answerer.thresholds = replace(best, coverage=coverage)
+            options.append(
+                (_objective(answerer, mine)[0], -abs(coverage - best.coverage), coverage)
+            )
+        chosen = max(options)[2]
+        if chosen != best.coverage:
+            per_lang.append((lang, chosen))
+    print(f"per language: coverage_by_lang={tuple(per_lang)}")
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ SEARCH_CHARS = 600
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When to trust a match; calibrated on bench/data/questions.jsonl (see bench/qa.py).
+    """When to trust a match; calibrated with `python -m bench.qa --calibrate` on the main
+    question set plus questions on unrelated subjects (bench/data/).
 
     `score` is the best entry's relevance (BM25F plus its best passage); `coverage` the share
     of the question's informative words (IDF-weighted) the entry contains. An out-of-scope
@@ -27,10 +28,16 @@ class Thresholds:
     much about a breakdown as about hot water, we say whom to call rather than guess.
     """
 
-    score: float = 6.0
-    coverage: float = 0.25
-    topic_ratio: float = 0.8
-    topic_coverage: float = 0.2
+    score: float = 14.0
+    coverage: float = 0.2
+    topic_ratio: float = 0.7
+    topic_coverage: float = 0.1
+    # Per language where calibration finds it differs: a good match in Arabic chat, full of
+    # dialect words rare in written Arabic, shares fewer words with the content.
+    coverage_by_lang: tuple[tuple[str, float], ...] = (("fr", 0.4), ("en", 0.4))
+
+    def coverage_for(self, lang: str) -> float:
+        return dict(self.coverage_by_lang).get(lang, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,11 @@ class Answerer:
             and (entry is None or topic.score >= t.topic_ratio * entry.score)
         ):
             return topic.entry, True
-        trusted = entry is not None and entry.score >= t.score and entry.coverage >= t.coverage
+        trusted = (
+            entry is not None
+            and entry.score >= t.score
+            and entry.coverage >= t.coverage_for(entry.lang)
+        )
         return None, trusted
 
     def contact(self, lang: str) -> str:

@@ -38,6 +38,10 @@ from handlers.context import SERVICES_KEY, BotContext
 
 log = logging.getLogger(__name__)
 
+# Updates served at once. Replies mostly wait on Telegram, so a few dozen keep the CPU busy;
+# more only grow httpcore's connection pool, which it scans on every request.
+CONCURRENT_UPDATES = 256
+
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
     (-1, identify.HANDLERS),
@@ -108,9 +112,8 @@ def build_application(
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(SQLPersistence(services.db))
-        .concurrent_updates(PerChatUpdateProcessor())
-        # httpcore scans its whole pool on every request: a modest pool is faster under load.
-        .connection_pool_size(32)
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .connection_pool_size(CONCURRENT_UPDATES + 4)
         .rate_limiter(RetryAfterLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

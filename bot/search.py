@@ -55,14 +55,6 @@ class _BM25:
             term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
             for term, p in self.postings.items()
         }
-        self.weights: list[dict[str, float]] = [{} for _ in bags]
-        for term, postings in self.postings.items():
-            for position, weight in postings:
-                self.weights[position][term] = weight
-
-    def score_of(self, position: int, terms: frozenset[str]) -> float:
-        weights = self.weights[position]
-        return sum(self.idf[t] * weights[t] for t in terms.intersection(weights))
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
@@ -95,7 +87,7 @@ class LanguageIndex:
     docs: _BM25 | None = None
     doc_terms: list[frozenset[str]] = field(default_factory=list)
     passages: _BM25 | None = None
-    passages_of: list[list[int]] = field(default_factory=list)
+    passage_owner: list[int] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     unknown_idf: float = 1.0
@@ -137,11 +129,10 @@ class LanguageIndex:
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
-            index.passages_of.append([])
             for passage in (text.title, *text.questions, " ".join(text.keywords)):
                 terms = index._terms(passage)
                 if terms:
-                    index.passages_of[owner].append(len(passage_bags))
+                    index.passage_owner.append(owner)
                     passage_bags.append(dict.fromkeys(terms, 1.0))
         index.docs = _BM25(bags)
         index.passages = _BM25(passage_bags)
@@ -224,10 +215,22 @@ class LanguageIndex:
         scores = self.docs.scores(known)
         # The best passage re-ranks the leading candidates only: the rest cannot catch up.
         candidates = heapq.nlargest(CANDIDATES, scores, key=scores.__getitem__)
-        for owner in candidates:
-            scores[owner] += PASSAGE_WEIGHT * max(
-                (self.passages.score_of(p, known) for p in self.passages_of[owner]), default=0.0
-            )
+        wanted = set(candidates)
+        passage_scores: dict[int, float] = defaultdict(float)
+        for term in known:
+            idf = self.passages.idf.get(term, 0.0)
+            if idf < MIN_IDF:
+                continue
+            for position, weight in self.passages.postings[term]:
+                if self.passage_owner[position] in wanted:
+                    passage_scores[position] += idf * weight
+        best_passage: dict[int, float] = {}
+        for position, score in passage_scores.items():
+            owner = self.passage_owner[position]
+            if score > best_passage.get(owner, 0.0):
+                best_passage[owner] = score
+        for owner, score in best_passage.items():
+            scores[owner] += PASSAGE_WEIGHT * score
         total = sum(weight for weight, _ in words_) or 1.0
         best = heapq.nlargest(limit, candidates, key=scores.__getitem__)
         return [
@@ -264,6 +267,8 @@ class SearchIndex:
             for lang in languages
         }
         self.vocabularies = {lang: index.vocabulary for lang, index in self.indexes.items()}
+        for lang in languages:  # load each frequency list now, not under a resident's question
+            informativeness("the", lang)
 
     def search(
         self, text: str, langs: tuple[str, ...], *, limit: int = 8, fuzzy: str | None = None
