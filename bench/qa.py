@@ -29,7 +29,7 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bot.answering import Answerer, Thresholds
+from bot.answering import SURE_LANGUAGE, Answerer, Thresholds
 from bot.config import Settings
 from bot.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
 from bot.i18n import Catalogs
@@ -183,9 +183,8 @@ def calibrate(answerer: Answerer, questions: list[Question]) -> None:
     for q in questions:
         detection = answerer.detect(q.q)
         first = (detection.lang,) if detection.lang in every else every
-        everywhere = (
-            None if first == every else answerer.index.search(q.q, every, fuzzy=detection.lang)
-        )
+        sure = first == every or detection.confidence >= SURE_LANGUAGE
+        everywhere = None if sure else answerer.index.search(q.q, every, fuzzy=detection.lang)
         searched.append((q, answerer.index.search(q.q, first), everywhere))
     scores = []
     for score, coverage, ratio, topic_cov in itertools.product(

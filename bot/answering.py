@@ -15,6 +15,9 @@ from bot.textnorm import words
 
 # Questions are searched on their first characters: a pasted letter must not slow us down.
 SEARCH_CHARS = 600
+# Below this detection confidence, a question with no trusted answer is searched again in
+# every language (the detector may be wrong on a short or mixed text).
+SURE_LANGUAGE = 0.6
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class Answerer:
             return Answer(question, courtesy, detection.lang, False, True, small_talk=True)
         first = (detection.lang,) if detection.lang in self.languages else self.languages
         matches = self.index.search(text, first)
-        if first != self.languages and not self.decide(matches)[1]:
+        unsure = detection.confidence < SURE_LANGUAGE
+        if first != self.languages and unsure and not self.decide(matches)[1]:
             # The detector may be wrong on a short or mixed text: look everywhere.
             matches = self.index.search(text, self.languages, fuzzy=detection.lang)
         topic, confident = self.decide(matches)

@@ -38,9 +38,9 @@ from handlers.context import SERVICES_KEY, BotContext
 
 log = logging.getLogger(__name__)
 
-# Updates served at once. Replies mostly wait on Telegram, so a few dozen keep the CPU busy;
-# more only grow httpcore's connection pool, which it scans on every request.
-CONCURRENT_UPDATES = 256
+# Updates served at once (bench/throughput.py measured 4 to 8 best): more only grow httpcore's
+# connection pool, which it scans on every request, and cost CPU without adding replies.
+CONCURRENT_UPDATES = 8
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
@@ -113,7 +113,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .persistence(SQLPersistence(services.db))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(CONCURRENT_UPDATES + 4)
+        .connection_pool_size(CONCURRENT_UPDATES + 4)  # + getUpdates and answers in flight
         .rate_limiter(RetryAfterLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

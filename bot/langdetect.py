@@ -20,6 +20,7 @@ from bot.textnorm import arabic_share, words
 OTHERS = ("de", "it", "ro", "tr", "ru")
 UNSUPPORTED = "xx"
 NEAR_TIE = 0.15
+DECISIVE_SHARE, DECISIVE_GAP = 0.75, 0.35
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,24 @@ class LanguageDetection:
             return Detection(None, 0.0)
         if arabic_share(text) > 0.5:
             return Detection("ar" if "ar" in self.supported else UNSUPPORTED, 1.0)
+        shares = {
+            code: sum(1 for t in tokens if t in vocabulary) / len(tokens)
+            for code in self.supported
+            if (vocabulary := vocabularies.get(code))
+        }
+        ranked = sorted(shares.items(), key=lambda item: -item[1])
+        if len(tokens) >= 3 and ranked and ranked[0][1] >= DECISIVE_SHARE:
+            runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+            if runner_up <= ranked[0][1] - DECISIVE_GAP:
+                # Most words belong to one language's content and few to any other: that is
+                # the answer already, and the statistical model is not needed.
+                return Detection(ranked[0][0], ranked[0][1])
         scores: dict[str, float] = {}
         for value in self._detector.compute_language_confidence_values(text):
             code = value.language.iso_code_639_1.name.lower()
             scores[code] = scores.get(code, 0.0) + 0.6 * value.value
-        for code in self.supported:
-            vocabulary = vocabularies.get(code)
-            if vocabulary:
-                share = sum(1 for t in tokens if t in vocabulary) / len(tokens)
-                scores[code] = scores.get(code, 0.0) + 0.4 * share
+        for code, share in shares.items():
+            scores[code] = scores.get(code, 0.0) + 0.4 * share
         best = max(scores, key=lambda c: scores[c])
         if prefer in self.supported and scores.get(prefer, 0.0) >= scores[best] - NEAR_TIE:
             best = prefer

@@ -24,22 +24,26 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     PTB starts one task per update in arrival order, and an uncontended asyncio.Lock is
     acquired in that same order, so a resident never sees answer 2 before answer 1.
+    At most `workers` updates run at once, counted after the chat's lock is taken: a resident
+    who sends a burst waits behind their own messages without holding up anyone else.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, workers: int, max_pending: int = 4096) -> None:
+        super().__init__(max_pending)
+        self._workers = asyncio.Semaphore(workers)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
-            await coroutine
+            async with self._workers:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._workers:
                 await coroutine
         finally:
             self._waiting[key] -= 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 from babel import Locale
@@ -69,10 +69,17 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
-def raw_words(text: str) -> list[tuple[str, str]]:
-    """Each word as written (lowercase, without Arabic diacritics) and folded, in order."""
+@lru_cache(maxsize=1024)
+def raw_words(text: str) -> tuple[tuple[str, str], ...]:
+    """Each word as written (lowercase, without Arabic diacritics) and folded, in order.
+    Cached: every language's index reads the same question."""
     text = ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text.lower()))
-    return [(word, folded) for word in WORD.findall(text) if (folded := fold(word))]
+    return tuple((word, folded) for word in WORD.findall(text) if (folded := _fold_word(word)))
+
+
+@lru_cache(maxsize=50_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
 
 
 def arabic_share(text: str) -> float:

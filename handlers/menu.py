@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -13,7 +15,9 @@ from handlers.replies import bold, show
 HOME = "m:home"
 
 
+@lru_cache(maxsize=64)
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
+    """Built once per language: PTB keyboards are immutable, so one object serves everyone."""
     rows = [
         [InlineKeyboardButton(t._(label), callback_data=f"m:{topic}")]
         for topic, label in TOPIC_LABELS.items()
