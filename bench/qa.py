@@ -174,8 +174,7 @@ def _objective(
 
 
 def calibrate(answerer: Answerer, questions: list[Question]) -> None:
-    """Grid-search the thresholds for the best sum of top-1 accuracy and out-of-scope F1,
-    then the coverage threshold of each language on its own questions."""
+    """Grid-search the thresholds for the best sum of top-1 accuracy and out-of-scope F1."""
     import itertools
 
     searched = []
@@ -197,20 +196,6 @@ def calibrate(answerer: Answerer, questions: list[Question]) -> None:
         scores.append((*_objective(answerer, searched), answerer.thresholds))
     for total, top1, f1, thresholds in sorted(scores, key=lambda x: -x[0])[:3]:
         print(f"{total:.3f}  top-1 {top1:.1%}  oos F1 {f1:.1%}  {thresholds}")
-    best = max(scores, key=lambda x: x[0])[3]
-    per_lang = []
-    for lang in answerer.languages:
-        mine = [row for row in searched if row[0].lang == lang]
-        options = []
-        for coverage in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5):
-            answerer.thresholds = replace(best, coverage=coverage)
-            options.append(
-                (_objective(answerer, mine)[0], -abs(coverage - best.coverage), coverage)
-            )
-        chosen = max(options)[2]
-        if chosen != best.coverage:
-            per_lang.append((lang, chosen))
-    print(f"per language: coverage_by_lang={tuple(per_lang)}")
 
 
 def main() -> None:

@@ -32,15 +32,9 @@ class Thresholds:
     """
 
     score: float = 14.0
-    coverage: float = 0.2
+    coverage: float = 0.4
     topic_ratio: float = 0.7
     topic_coverage: float = 0.1
-    # Per language where calibration finds it differs: a good match in Arabic chat, full of
-    # dialect words rare in written Arabic, shares fewer words with the content.
-    coverage_by_lang: tuple[tuple[str, float], ...] = (("fr", 0.4), ("en", 0.4))
-
-    def coverage_for(self, lang: str) -> float:
-        return dict(self.coverage_by_lang).get(lang, self.coverage)
 
 
 @dataclass(frozen=True)
@@ -127,11 +121,7 @@ class Answerer:
             and (entry is None or topic.score >= t.topic_ratio * entry.score)
         ):
             return topic.entry, True
-        trusted = (
-            entry is not None
-            and entry.score >= t.score
-            and entry.coverage >= t.coverage_for(entry.lang)
-        )
+        trusted = entry is not None and entry.score >= t.score and entry.coverage >= t.coverage
         return None, trusted
 
     def contact(self, lang: str) -> str:

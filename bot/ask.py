@@ -32,7 +32,7 @@ def to_json(answer: Answer) -> dict[str, Any]:
                 "id": m.entry.id,
                 "category": m.entry.category,
                 "title": m.entry.text(answer.lang, m.lang).title,
-                "score": round(m.score, 4),
+                "score": round(m.rank(), 4),
             }
             for m in answer.results[:RESULTS]
         ],

@@ -63,8 +63,10 @@ class LanguageDetection:
         tokens = [w for w in words(text) if not w.isdigit()]
         if not tokens:
             return Detection(None, 0.0)
-        if arabic_share(text) > 0.5:
-            return Detection("ar" if "ar" in self.supported else UNSUPPORTED, 1.0)
+        share = arabic_share(text)
+        if share > 0.5:
+            # Mixed with French words ("وين كاينة la ressourcerie؟"), it is less certain.
+            return Detection("ar" if "ar" in self.supported else UNSUPPORTED, share)
         shares = {
             code: sum(1 for t in tokens if t in vocabulary) / len(tokens)
             for code in self.supported

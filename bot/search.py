@@ -32,7 +32,7 @@ K1, B = 1.2, 0.75
 MIN_FUZZY_LENGTH = 4
 MAX_PHRASE = 4
 MIN_IDF = 0.15
-CANDIDATES = 30
+CANDIDATES = 15
 
 
 class _BM25:
@@ -77,6 +77,12 @@ class Match:
     lang: str
     score: float
     coverage: float
+
+    def rank(self) -> float:
+        """Order of the answers: relevance, lifted by how much of the question is covered,
+        so the entry that knows the question's rarest word ("termoacumulador") wins over
+        one that shares only its common words ("temperatura", "certa")."""
+        return self.score * (1.0 + self.coverage)
 
 
 @dataclass
@@ -232,16 +238,16 @@ class LanguageIndex:
         for owner, score in best_passage.items():
             scores[owner] += PASSAGE_WEIGHT * score
         total = sum(weight for weight, _ in words_) or 1.0
-        best = heapq.nlargest(limit, candidates, key=scores.__getitem__)
-        return [
+        matches = [
             Match(
                 self.entries[p],
                 self.lang,
                 scores[p],
                 sum(w for w, stems in words_ if stems & self.doc_terms[p]) / total,
             )
-            for p in best
+            for p in candidates
         ]
+        return heapq.nlargest(limit, matches, key=Match.rank)
 
 
 @lru_cache(maxsize=100_000)
@@ -283,9 +289,9 @@ class SearchIndex:
                 continue
             for match in index.search(text, limit=limit, fuzzy=fuzzy in (None, lang)):
                 current = best.get(match.entry.id)
-                if current is None or match.score > current.score:
+                if current is None or match.rank() > current.rank():
                     best[match.entry.id] = match
-        return sorted(best.values(), key=lambda m: m.score, reverse=True)[:limit]
+        return sorted(best.values(), key=Match.rank, reverse=True)[:limit]
 
 
 def is_out_of_scope_topic(entry: Entry) -> bool:
