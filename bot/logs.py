@@ -26,9 +26,11 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Request lines are noise at INFO and would carry the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Request lines are noise at INFO (and carry the token, masked above); at DEBUG they show.
+    logging.getLogger("httpx").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every call with its arguments: megabytes when the content is synced.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -111,3 +111,19 @@ def test_main_without_arguments_shows_usage(capsys) -> None:
     with pytest.raises(SystemExit):
         main([])
     assert "usage" in capsys.readouterr().err
+
+
+def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--lang", "es", "--name", "Lina"],
+        input="¿cómo ahorrar agua en la ducha?\n1\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "¡Hola, Lina!" in result.stdout
+    assert "ducha" in result.stdout.lower()
+    assert "[1]" in result.stdout and "Traceback" not in result.stderr

@@ -218,3 +218,42 @@ async def test_the_token_never_reaches_the_logs(harness: Harness, caplog) -> Non
     for record in caplog.records:
         redact.filter(record)
         assert harness.standin.token.split(":")[1] not in record.getMessage()
+
+
+async def test_run_serves_residents_and_stops_gracefully_on_sigterm(standin, tmp_path) -> None:
+    """`residents-bot run` as deployed: a separate process, long polling the Bot API URL."""
+    import os
+    import signal
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": standin.token,
+        "TELEGRAM_API_URL": standin.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "LOG_LEVEL": "DEBUG",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        amina = standin.user(1001, "Amina", language_code="fr")
+        await amina.send("/start")
+        [reply] = await amina.wait_for_messages(1, timeout=60)
+        assert reply["text"].startswith("Bonjour Amina !")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0
+    log = output.decode()
+    assert standin.token.split(":")[1] not in log
+    assert "Traceback" not in log
