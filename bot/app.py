@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 # Updates served at once (bench/throughput.py measured 4 to 8 best): more only grow httpcore's
 # connection pool, which it scans on every request, and cost CPU without adding replies.
-CONCURRENT_UPDATES = 8
+CONCURRENT_UPDATES = 4
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
