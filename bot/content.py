@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -76,6 +77,9 @@ class _TopicText(_Strict):
 class _Topic(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     text: dict[str, _TopicText]
+
+
+_ModelT = TypeVar("_ModelT", _Entry, _Topic)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,30 @@ def _read_yaml(path: Path, root: Path, problems: list[str]) -> Any:
         return None
 
 
+def _validated(
+    items: list[Any],
+    schema: type[_ModelT],
+    where: str,
+    name: str,
+    languages: tuple[str, ...],
+    seen: dict[str, str],
+    problems: list[str],
+) -> Iterator[_ModelT]:
+    """The items that pass the schema; every problem of the others goes into `problems`."""
+    for index, raw in enumerate(items, start=1):
+        label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
+        prefix = f"{where} {label}"
+        if not _claim_id(label, name, prefix, seen, problems):
+            continue
+        try:
+            model = schema.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(_pydantic_problems(prefix, exc))
+            continue
+        _check_languages(prefix, model.text, languages, problems)  # type: ignore[attr-defined]
+        yield model
+
+
 def _claim_id(
     label: str, name: str, prefix: str, seen: dict[str, str], problems: list[str]
 ) -> bool:
@@ -220,17 +248,9 @@ def load_content(content_dir: Path, languages: tuple[str, ...]) -> ContentSet:
         if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
             problems.append(f"{name}: must hold a list under 'entries:'")
             continue
-        for index, raw in enumerate(data["entries"], start=1):
-            label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
-            prefix = f"{name}: entry {label}"
-            if not _claim_id(label, name, prefix, seen, problems):
-                continue
-            try:
-                model = _Entry.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(_pydantic_problems(prefix, exc))
-                continue
-            _check_languages(prefix, model.text, languages, problems)
+        for model in _validated(
+            data["entries"], _Entry, f"{name}: entry", name, languages, seen, problems
+        ):
             texts = {
                 lang: Text(t.title, t.answer, t.detail, tuple(t.keywords), tuple(t.questions))
                 for lang, t in model.text.items()
@@ -267,17 +287,8 @@ def _load_out_of_scope(
             if not isinstance(contact.get(lang), str) or not contact[lang].strip():
                 problems.append(f"{name}: default_contact.{lang}: missing translation")
         content.default_contact = {k: str(v).strip() for k, v in contact.items()}
-    for index, raw in enumerate(data.get("topics") or [], start=1):
-        label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
-        prefix = f"{name}: topic {label}"
-        if not _claim_id(label, name, prefix, seen, problems):
-            continue
-        try:
-            model = _Topic.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(_pydantic_problems(prefix, exc))
-            continue
-        _check_languages(prefix, model.text, languages, problems)
+    topics = data.get("topics") or []
+    for model in _validated(topics, _Topic, f"{name}: topic", name, languages, seen, problems):
         texts = {
             lang: Text(t.title, t.contact, None, tuple(t.keywords), tuple(t.questions))
             for lang, t in model.text.items()
