@@ -5,12 +5,11 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.answering import Answer
 from handlers.context import BotContext
-from handlers.entries import BROWSED, entry_keyboard, entry_text
+from handlers.entries import BROWSED, entry_buttons, entry_keyboard, entry_text
 from handlers.fallback import stale_button
 from handlers.menu import main_menu, menu_button
 from handlers.replies import bold, show
@@ -18,16 +17,6 @@ from handlers.replies import bold, show
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
 OTHERS = 5
-
-
-def _suggestion_buttons(answer: Answer, question_id: int, skip: int, count: int) -> list[list]:
-    rows = []
-    for match in answer.results[skip : skip + count]:
-        title = match.entry.text(answer.lang, match.lang).title
-        rows.append(
-            [InlineKeyboardButton(title[:60], callback_data=f"e:{question_id}:{match.entry.id}")]
-        )
-    return rows
 
 
 async def on_question(update: Update, context: BotContext) -> None:
@@ -60,7 +49,8 @@ async def on_question(update: Update, context: BotContext) -> None:
                 bold(t._("I am not sure I understood, and I prefer not to guess.")),
                 t._("This may not be something I can answer.") + " " + html.escape(contact),
             ]
-            rows = _suggestion_buttons(answer, question_id, 0, SUGGESTIONS)
+            suggestions = [m.entry for m in answer.results[:SUGGESTIONS]]
+            rows = entry_buttons(suggestions, answer.lang, fallback, question_id)
             if rows:
                 lines.append(t._("Maybe one of these answers can help:"))
             keyboard = InlineKeyboardMarkup([*rows, [menu_button(t)]])
@@ -153,14 +143,7 @@ async def on_others(update: Update, context: BotContext) -> None:
     lang = logged.lang
     t = services.catalogs.get(lang)
     fallback = services.catalogs.default_locale
-    rows = [
-        [
-            InlineKeyboardButton(
-                e.text(lang, fallback).title[:60], callback_data=f"e:{question_id}:{e.id}"
-            )
-        ]
-        for e in entries[:OTHERS]
-    ]
+    rows = entry_buttons(entries[:OTHERS], lang, fallback, question_id)
     await show(
         update, t._("Other answers that may help:"), InlineKeyboardMarkup([*rows, [menu_button(t)]])
     )

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.taxonomy import CATEGORIES, CATEGORY_LABELS, TOPIC_LABELS, TOPIC_OF, TOPICS
 from handlers.context import BotContext
-from handlers.entries import BROWSED
+from handlers.entries import BROWSED, entry_buttons
 from handlers.fallback import stale_button
 from handlers.menu import menu_button
 from handlers.replies import bold, show
@@ -52,14 +52,7 @@ async def on_category(update: Update, context: BotContext) -> None:
     lang = context.locale or services.catalogs.default_locale
     fallback = services.catalogs.default_locale
     shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [
-        [
-            InlineKeyboardButton(
-                e.text(lang, fallback).title[:60], callback_data=f"e:{BROWSED}:{e.id}"
-            )
-        ]
-        for e in shown
-    ]
+    rows = entry_buttons(shown, lang, fallback, BROWSED)
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton("◀️", callback_data=f"c:{category}:{page - 1}"))

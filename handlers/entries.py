@@ -14,6 +14,20 @@ from handlers.menu import menu_button
 BROWSED = 0  # question id used when the entry was reached by browsing, not by a question
 
 
+def entry_buttons(
+    entries: list[Entry], lang: str, fallback: str, question_id: int
+) -> list[list[InlineKeyboardButton]]:
+    """One button per entry, by its title, that opens it (as an answer to `question_id`)."""
+    return [
+        [
+            InlineKeyboardButton(
+                e.text(lang, fallback).title[:60], callback_data=f"e:{question_id}:{e.id}"
+            )
+        ]
+        for e in entries
+    ]
+
+
 def entry_text(entry: Entry, lang: str, fallback: str, *, detail: bool) -> str:
     text = entry.text(lang, fallback)
     parts = [f"<b>{html.escape(text.title)}</b>", html.escape(text.answer)]
