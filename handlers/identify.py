@@ -13,8 +13,9 @@ async def identify(update: Update, context: BotContext) -> None:
     if user is None or chat is None or user.is_bot:
         return
     catalogs = context.services.catalogs
-    if update.my_chat_member is not None:
-        # A block/unblock is not the resident writing; the membership handler records it.
+    if update.my_chat_member is not None or chat.type != chat.PRIVATE:
+        # A block/unblock is not the resident writing (the membership handler records it);
+        # a group is not a resident's own chat, so nothing is stored for it.
         view = await context.services.residents.get(user.id)
         context.locale = catalogs.resolve(view and view.language, user.language_code)
         return
