@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,6 +13,12 @@ from bot.i18n import Translator
 from handlers.menu import menu_button
 
 BROWSED = 0  # question id used when the entry was reached by browsing, not by a question
+
+
+@lru_cache(maxsize=4096)
+def _source_link(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return f'📚 <a href="{html.escape(url)}">{html.escape(host)}</a>'
 
 
 def entry_buttons(
@@ -34,8 +41,7 @@ def entry_text(entry: Entry, lang: str, fallback: str, *, detail: bool) -> str:
     if detail and text.detail:
         parts.append(html.escape(text.detail))
     if entry.source:
-        host = urlsplit(entry.source).hostname or entry.source
-        parts.append(f'📚 <a href="{html.escape(entry.source)}">{html.escape(host)}</a>')
+        parts.append(_source_link(entry.source))
     return "\n\n".join(parts)
 
 
