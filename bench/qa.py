@@ -139,15 +139,13 @@ def report(name: str, questions: list[Question], predictions: list[Prediction]) 
 
 
 def scaled(content: ContentSet, target: int) -> ContentSet:
-    """Content grown to `target` entries by copies with new ids, to measure latency at scale."""
-    entries = list(content.entries)
+    """Content grown to `target` answer entries by copies with new ids, for latency at scale."""
     answers = content.answers
-    copy = 0
-    while len(entries) < target:
-        source = answers[copy % len(answers)]
-        entries.append(replace(source, id=f"{source.id}-copy{copy}"))
-        copy += 1
-    return ContentSet(entries, content.default_contact, content.synonyms)
+    copies = [
+        replace(answers[n % len(answers)], id=f"{answers[n % len(answers)].id}-copy{n}")
+        for n in range(max(0, target - len(answers)))
+    ]
+    return ContentSet([*content.entries, *copies], content.default_contact, content.synonyms)
 
 
 def _objective(
