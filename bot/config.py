@@ -15,6 +15,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_DB_PATH = Path("var") / "residents.sqlite3"
 
 
+def _default_locales() -> Path:
+    """Beside the code in a checkout (pip install -e .), else ./locales (pip install .)."""
+    beside = Path(__file__).resolve().parent.parent / "locales"
+    return beside if beside.is_dir() else Path("locales")
+
+
 class ConfigError(Exception):
     """A configuration problem, worded for a one-line message naming the variable."""
 
@@ -35,7 +41,7 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="fr", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Europe/Paris", alias="TIMEZONE")
     content_dir: Path = Field(default=Path("content"), alias="CONTENT_DIR")
-    locales_dir: Path = Field(default=Path(__file__).resolve().parent.parent / "locales")
+    locales_dir: Path = Field(default_factory=lambda: _default_locales())
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @field_validator("telegram_api_url")

@@ -49,7 +49,9 @@ async def show(
     else sends a new message. Text is HTML the caller has escaped; the application's
     Defaults set parse_mode=HTML and turn link previews off."""
     query = update.callback_query
-    if edit and query is not None and query.message is not None and len(text) <= MAX_MESSAGE:
+    # A message too old for Telegram to return is "inaccessible": it cannot be edited.
+    editable = query is not None and isinstance(query.message, Message)
+    if edit and editable and query is not None and len(text) <= MAX_MESSAGE:
         try:
             result = await query.edit_message_text(text, reply_markup=keyboard)
             return result if isinstance(result, Message) else None

@@ -219,3 +219,15 @@ async def test_gaps_is_for_staff_and_lists_unanswered_questions(harness: Harness
     await staff.send("/gaps")
     [empty] = await staff.wait_for_messages(1)
     assert "No unanswered question" in empty["text"]
+
+
+async def test_a_button_on_a_message_telegram_no_longer_has(harness: Harness) -> None:
+    """Telegram sends an inaccessible message for very old ones: answer with a new message."""
+    lina = harness.resident(1007, "en")
+    await lina.send("/start")
+    [menu] = await lina.wait_for_messages(1)
+    await harness.application.bot.delete_message(1007, menu["message_id"])
+    query = await lina.press_data(menu["message_id"], "m:recycling")
+    await lina.wait_for_callback_answer(query)
+    [fresh] = await lina.wait_for_messages(1)
+    assert "c:recycling.sorting:0" in data_of(fresh)
