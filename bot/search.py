@@ -96,6 +96,7 @@ class LanguageIndex:
     passage_owner: list[int] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    courtesy: frozenset[str] = frozenset()  # every word of a synonym that stands for nothing
     unknown_idf: float = 1.0
     words_list: tuple[str, ...] = ()
     corrections: dict[str, str | None] = field(default_factory=dict)
@@ -146,6 +147,12 @@ class LanguageIndex:
         # is really about, and then we should not be confident.
         index.unknown_idf = math.log(1 + (len(bags) - 0.5) / 1.5)
         index.synonyms = {" ".join(words(k)): raw_words(v) for k, v in synonyms.items() if words(k)}
+        index.courtesy = frozenset(
+            word
+            for key, expansion in index.synonyms.items()
+            if not expansion
+            for word in key.split()
+        )
         index.words_list = tuple(index.surface)
         return index
 
@@ -188,6 +195,8 @@ class LanguageIndex:
 
     def only_courtesy(self, text: str) -> bool:
         """Words, but nothing to search for: "bonjour", "thanks!", "السلام عليكم"."""
+        if any(folded not in self.courtesy for _, folded in raw_words(text)):
+            return False  # the common case, decided without phrase matching
         groups = self._groups(text)
         return bool(groups) and not any(expansion for _, expansion in groups)
 
