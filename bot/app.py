@@ -92,7 +92,7 @@ def build_application(
         await services.residents.load()
         report = await sync_content(services.db, services.answerer.content)
         log.info("content store synced: %s", report)
-        await register_commands(app.bot, services.catalogs)
+        await register_commands(app.bot, services.catalogs, settings.admin_ids)
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.questions.flush()

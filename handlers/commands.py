@@ -1,23 +1,41 @@
-"""The bot's command menu, registered once per supported language."""
+"""The bot's command menu, registered once per supported language (and for staff)."""
 
 from __future__ import annotations
 
-from telegram import Bot, BotCommand
+import logging
+from collections.abc import Iterable
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
 
 from bot.i18n import Catalogs
 
+log = logging.getLogger(__name__)
 
-def commands_for(catalogs: Catalogs, locale: str) -> list[BotCommand]:
+
+def commands_for(catalogs: Catalogs, locale: str, *, staff: bool = False) -> list[BotCommand]:
     t = catalogs.get(locale)
-    return [
+    commands = [
         BotCommand("start", t._("Main menu")),
         BotCommand("help", t._("How to use the assistant")),
         BotCommand("language", t._("Change the language")),
     ]
+    if staff:
+        commands.append(BotCommand("gaps", t._("Questions without a good answer")))
+    return commands
 
 
-async def register_commands(bot: Bot, catalogs: Catalogs) -> None:
-    """Default list in the default language; each supported language gets its own."""
+async def register_commands(bot: Bot, catalogs: Catalogs, staff_ids: Iterable[int] = ()) -> None:
+    """Default list in the default language; each supported language gets its own; staff
+    also see /gaps in their chat (possible only once they have started the bot)."""
     await bot.set_my_commands(commands_for(catalogs, catalogs.default_locale))
     for code in catalogs.supported:
         await bot.set_my_commands(commands_for(catalogs, code), language_code=code)
+    for user_id in staff_ids:
+        try:
+            await bot.set_my_commands(
+                commands_for(catalogs, catalogs.default_locale, staff=True),
+                scope=BotCommandScopeChat(user_id),
+            )
+        except TelegramError as exc:  # chat not found: this staff member never wrote to us
+            log.info("no staff command menu for %s yet: %s", user_id, exc)

@@ -79,6 +79,19 @@ async def test_command_menu_is_registered_per_language(harness: Harness) -> None
     assert default == harness.standin.commands(language_code="fr")
 
 
+async def test_staff_see_gaps_in_their_command_menu(standin, database, clock) -> None:
+    from tests.conftest import ADMIN_ID
+
+    standin.user(ADMIN_ID, "Staff", language_code="fr")  # has started the bot
+    application, _services = await start_app(standin, database, clock)
+    try:
+        staff = standin.commands("chat", chat_id=ADMIN_ID)
+        assert [c["command"] for c in staff] == ["start", "help", "language", "gaps"]
+        assert "gaps" not in [c["command"] for c in standin.commands()]
+    finally:
+        await stop_app(application)
+
+
 async def test_unknown_command_gets_a_polite_localized_answer(harness: Harness) -> None:
     sam = harness.resident(1005, "en", "Sam")
     await sam.send("/pizza")
