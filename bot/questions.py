@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, insert, or_, select
 
 from bot.answering import Answer
+from bot.batching import FlushSoon
 from bot.clock import Clock, system_clock
 from bot.db import Database
 from bot.models import Feedback, QuestionLog
@@ -58,7 +59,7 @@ class QuestionLogService:
         self._db = db
         self._clock = clock
         self._pending: dict[int, dict[str, Any]] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._soon = FlushSoon(self.flush, FLUSH_AFTER)
         self._flushing: asyncio.Lock | None = None
 
     async def log(self, answer: Answer) -> int:
@@ -79,23 +80,25 @@ class QuestionLogService:
         }
         if len(self._pending) >= BATCH:
             await self.flush()
-        elif self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(FLUSH_AFTER, lambda: loop.create_task(self.flush()))
+        else:
+            self._soon.schedule()
         return question_id
 
     async def flush(self) -> None:
         """Write every pending question in one transaction (also called at shutdown)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._soon.cancel()
         if self._flushing is None:
             self._flushing = asyncio.Lock()
         async with self._flushing:
-            rows, self._pending = list(self._pending.values()), {}
-            if rows:
+            pending, self._pending = self._pending, {}
+            if not pending:
+                return
+            try:
                 async with self._db.session() as session:
-                    await session.execute(insert(QuestionLog), rows)
+                    await session.execute(insert(QuestionLog), list(pending.values()))
+            except BaseException:
+                self._pending = {**pending, **self._pending}  # kept for the next flush
+                raise
 
     async def get(self, question_id: int) -> LoggedQuestion | None:
         """What a button needs of an earlier question: its language and ranked answers."""

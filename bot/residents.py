@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.batching import FlushSoon
 from bot.clock import Clock, system_clock
 from bot.db import Database
 from bot.models import Resident
@@ -41,7 +42,7 @@ class ResidentService:
         self._cache: dict[int, ResidentView] = {}
         self._touched: dict[int, datetime] = {}
         self._pending: dict[int, dict[str, Any]] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._soon = FlushSoon(self.flush, FLUSH_AFTER)
         self._flushing = asyncio.Lock()
 
     async def load(self) -> int:
@@ -85,9 +86,7 @@ class ResidentService:
             user_id, chat_id, view.language if view else None, telegram_language, False
         )
         self._queue(new_view, now, **({"blocked_at": None} if view and view.blocked else {}))
-        if self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(FLUSH_AFTER, lambda: loop.create_task(self.flush()))
+        self._soon.schedule()
         return new_view
 
     async def get(self, user_id: int) -> ResidentView | None:
@@ -110,25 +109,31 @@ class ResidentService:
 
     async def flush(self) -> None:
         """Write pending changes in one transaction (also at shutdown)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._soon.cancel()
         async with self._flushing:
             pending, self._pending = self._pending, {}
             if not pending:
                 return
-            async with self._db.session() as session:
-                stmt = select(Resident).where(Resident.user_id.in_(list(pending)))
-                existing = {row.user_id: row for row in await session.scalars(stmt)}
-                for user_id, values in pending.items():
-                    row = existing.get(user_id)
-                    if row is None:
-                        values.setdefault("blocked_at", None)
-                        session.add(Resident(**values))
-                        continue
-                    for key, value in values.items():
-                        if key != "first_seen_at":
-                            setattr(row, key, value)
+            try:
+                await self._write(pending)
+            except BaseException:
+                for user_id, values in pending.items():  # newer changes win
+                    self._pending[user_id] = {**values, **self._pending.get(user_id, {})}
+                raise
+
+    async def _write(self, pending: dict[int, dict[str, Any]]) -> None:
+        async with self._db.session() as session:
+            stmt = select(Resident).where(Resident.user_id.in_(list(pending)))
+            existing = {row.user_id: row for row in await session.scalars(stmt)}
+            for user_id, values in pending.items():
+                row = existing.get(user_id)
+                if row is None:
+                    values.setdefault("blocked_at", None)
+                    session.add(Resident(**values))
+                    continue
+                for key, value in values.items():
+                    if key != "first_seen_at":
+                        setattr(row, key, value)
 
     async def count(self, *, blocked: bool | None = None) -> int:
         await self.flush()

@@ -45,3 +45,37 @@ async def test_persistence_keeps_conversations_and_user_data(database) -> None:
     again = SQLPersistence(database)
     assert await again.get_conversations("browse") == {(1001, 1001): "CATEGORY"}
     assert 1001 not in await again.get_user_data()
+
+
+async def test_write_behind_keeps_rows_when_the_database_is_away(database, clock) -> None:
+    from contextlib import asynccontextmanager
+
+    import pytest
+    from sqlalchemy import func, select
+
+    from bot.answering import Answer
+    from bot.models import QuestionLog, Resident
+    from bot.questions import QuestionLogService
+    from bot.residents import ResidentService
+
+    questions, residents = QuestionLogService(database, clock), ResidentService(database, clock)
+    real = database.session
+
+    @asynccontextmanager
+    async def away():
+        raise ConnectionError("database restarting")
+        yield
+
+    await questions.log(Answer("où est la ressourcerie", "fr", "fr", False, True))
+    await residents.seen(1001, 1001, "fr")
+    database.session = away  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await questions.flush()
+    with pytest.raises(ConnectionError):
+        await residents.flush()
+    database.session = real  # type: ignore[method-assign]
+    await questions.flush()
+    await residents.flush()
+    async with database.session() as session:
+        assert await session.scalar(select(func.count()).select_from(QuestionLog)) == 1
+        assert (await session.get(Resident, 1001)) is not None
