@@ -65,7 +65,10 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
             if line.isdigit() and latest["buttons"] and 1 <= int(line) <= len(latest["buttons"]):
                 button = latest["buttons"][int(line) - 1]
                 if button.get("callback_data"):
-                    await user.press_data(latest["message_id"], button["callback_data"])
+                    query = await user.press_data(latest["message_id"], button["callback_data"])
+                    answer = await user.wait_for_callback_answer(query, timeout=10)
+                    if answer.get("text"):  # a toast in Telegram
+                        print(f"   ({answer['text']})", flush=True)
                 else:
                     print(f"   {button.get('url', '')}")
                     replied.set()
