@@ -18,10 +18,6 @@ from bot.logs import setup_logging
 log = logging.getLogger("residents-bot")
 
 
-class StartupError(Exception):
-    """Anything that must stop the program with one clear line instead of a traceback."""
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="residents-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (ConfigError, CatalogError, StartupError) as exc:
+    except (ConfigError, CatalogError) as exc:
         print(f"residents-bot: {exc}", file=sys.stderr)
         return 2
     except (OSError, SQLAlchemyError) as exc:
