@@ -38,9 +38,6 @@ from handlers.context import SERVICES_KEY, BotContext
 
 log = logging.getLogger(__name__)
 
-# Updates served at once (bench/throughput.py measured 4 to 8 best): more only grow httpcore's
-# connection pool, which it scans on every request, and cost CPU without adding replies.
-CONCURRENT_UPDATES = 4
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
@@ -112,8 +109,9 @@ def build_application(
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(SQLPersistence(services.db))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .connection_pool_size(CONCURRENT_UPDATES + 4)  # + getUpdates and answers in flight
+        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
+        # httpcore scans its whole pool on every request: keep it just above the workers.
+        .connection_pool_size(settings.max_concurrent_updates + 4)
         .rate_limiter(RetryAfterLimiter())
         .post_init(post_init)
         .post_shutdown(post_shutdown)

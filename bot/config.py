@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default=Path("content"), alias="CONTENT_DIR")
     locales_dir: Path = Field(default_factory=lambda: _default_locales())
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    # Updates handled at once (one resident's stay in order). Each mostly waits on Telegram:
+    # 4 serve about 80 replies/s at a 50 ms round trip, above Telegram's own ~30 messages/s
+    # limit, and measured fastest on one core (bench/throughput.py); more add CPU, not replies.
+    max_concurrent_updates: int = Field(default=4, ge=1, le=256, alias="MAX_CONCURRENT_UPDATES")
 
     @field_validator("telegram_api_url")
     @classmethod
