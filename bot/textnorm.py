@@ -44,6 +44,8 @@ ARABIC_FORMS = str.maketrans(
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 REPEATS = re.compile(r"(.)\1{2,}")
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+# و/ف/ك (and, so, like) and the dialect ع (on) glued to the article: Snowball keeps them.
+ARABIC_PROCLITICS = frozenset({"وال", "فال", "كال", "عال"})
 
 
 def fold(text: str) -> str:
@@ -114,6 +116,8 @@ class Analyzer:
             if self._stemmer is None or word.isdigit():
                 cached = word
             else:
+                if self.lang == "ar" and word[:3] in ARABIC_PROCLITICS and len(word) > 5:
+                    word = word[1:]  # "والحنفية", "فالما", "عالنشاط": and/so/on + the
                 cached = self._stemmer.stemWord(word)
                 if self.lang == "ar" and len(cached) < 2:
                     cached = word
