@@ -13,6 +13,7 @@ fixed sleeps, so tests are fast and not flaky.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import json
@@ -43,6 +44,11 @@ _log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+# sendPhoto, sendDocument...: one implementation, told which kind of media it sends.
+_MEDIA_METHODS = {
+    f"send{kind}": kind
+    for kind in ("photo", "document", "sticker", "voice", "audio", "video", "animation")
+}
 CALLBACK_DATA_LIMIT = 64
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 
@@ -1329,6 +1335,8 @@ class BotAPIStandin:
         async with self._calls_cond:
             self._calls_cond.notify_all()
         handler = getattr(self, f"_api_{name}", None) if name.isalnum() else None
+        if name in _MEDIA_METHODS:
+            handler = functools.partial(self._send_media, kind=_MEDIA_METHODS[name])
         if handler is None:
             return _ApiError(404, "Not Found").response()
         try:
@@ -1922,27 +1930,6 @@ class BotAPIStandin:
         self._check_blocked(user)
         content = self._with_entities("text", text, "entities", entities)
         return await self._post(user, content, params, markup)
-
-    async def _api_sendphoto(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "photo")
-
-    async def _api_senddocument(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "document")
-
-    async def _api_sendsticker(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "sticker")
-
-    async def _api_sendvoice(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "voice")
-
-    async def _api_sendaudio(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "audio")
-
-    async def _api_sendvideo(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "video")
-
-    async def _api_sendanimation(self, params: JSON, files: dict[str, Any]) -> JSON:
-        return await self._send_media(params, files, "animation")
 
     async def _api_sendlocation(self, params: JSON, files: dict[str, Any]) -> JSON:
         user = self._chat(params)
