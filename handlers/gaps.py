@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.i18n import HTML
 from handlers.context import BotContext
 from handlers.replies import bold, show
 
@@ -34,7 +33,14 @@ async def gaps(update: Update, context: BotContext) -> None:
         if gap.unhelpful:
             details.append(t.ngettext("{n} 👎", "{n} 👎", gap.unhelpful))
         lines.append(
-            f"{number}. ×{gap.count} [{gap.lang}] «{html.escape(gap.text)}» — {', '.join(details)}"
+            t._(
+                "{number}. ×{count} [{lang}] “{question}” — {details}",
+                number=number,
+                count=gap.count,
+                lang=gap.lang,
+                question=gap.text,
+                details=HTML(", ".join(details)),
+            )
         )
     await show(update, "\n".join(lines), edit=False)
 
