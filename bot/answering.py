@@ -73,10 +73,13 @@ class Answerer:
         self.index = SearchIndex(content, languages)
         self.detection = LanguageDetection(languages)
         self.entries = {e.id: e for e in content.answers}
+        self._by_category: dict[str, list[Entry]] = {}
+        for entry in content.answers:
+            self._by_category.setdefault(entry.category, []).append(entry)
 
     def in_category(self, category: str) -> list[Entry]:
         """Entries of one category in content order, for browsing without typing."""
-        return [e for e in self.content.answers if e.category == category]
+        return self._by_category.get(category, [])
 
     def detect(self, text: str, prefer: str | None = None) -> Detection:
         return self.detection.detect(text, self.index.vocabularies, prefer)
@@ -105,7 +108,7 @@ class Answerer:
 
     def _courtesy_language(self, text: str, lang: str) -> str | None:
         """The language of a message made only of greetings or thanks, if it is one."""
-        for code in (lang, *self.languages):
+        for code in dict.fromkeys((lang, *self.languages)):
             if self.index.indexes[code].only_courtesy(text):
                 return code
         return None

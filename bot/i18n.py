@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -87,13 +87,6 @@ class Translator:
             for key, value in values.items()
         }
         return text.format(**safe)
-
-    @property
-    def is_rtl(self) -> bool:
-        return Locale.parse(self.locale).character_order == "right-to-left"
-
-    def datetime(self, value: datetime, fmt: str = "medium") -> str:
-        return format_datetime(value, fmt, tzinfo=self.tz, locale=self.locale)
 
     def date(self, value: date | datetime, fmt: str = "full") -> str:
         if isinstance(value, datetime):

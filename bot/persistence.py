@@ -7,10 +7,14 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.db import Database
 from bot.models import PersistedData
+
+# The shapes PTB hands to persistence (spelled out here: PTB keeps its own aliases private).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 USER, CHAT, BOT, CALLBACK, CONVERSATION = "user", "chat", "bot", "callback", "conversation"
 

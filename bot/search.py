@@ -33,6 +33,7 @@ MIN_FUZZY_LENGTH = 4
 MAX_PHRASE = 4
 MIN_IDF = 0.15
 CANDIDATES = 15
+MAX_CORRECTIONS = 50_000
 
 
 class _BM25:
@@ -97,7 +98,6 @@ class LanguageIndex:
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     courtesy: frozenset[str] = frozenset()  # every word of a synonym that stands for nothing
-    unknown_idf: float = 1.0
     words_list: tuple[str, ...] = ()
     corrections: dict[str, str | None] = field(default_factory=dict)
 
@@ -143,9 +143,6 @@ class LanguageIndex:
                     passage_bags.append(dict.fromkeys(terms, 1.0))
         index.docs = _BM25(bags)
         index.passages = _BM25(passage_bags)
-        # A word the content never uses weighs like a rare one: it may be what the question
-        # is really about, and then we should not be confident.
-        index.unknown_idf = math.log(1 + (len(bags) - 0.5) / 1.5)
         index.synonyms = {" ".join(words(k)): raw_words(v) for k, v in synonyms.items() if words(k)}
         index.courtesy = frozenset(
             word
@@ -163,6 +160,8 @@ class LanguageIndex:
     def _correct(self, word: str) -> str | None:
         """The closest word of the content vocabulary, within 1 edit (2 for long words)."""
         if word not in self.corrections:
+            if len(self.corrections) >= MAX_CORRECTIONS:  # residents' typos are endless
+                self.corrections.clear()
             limit = 1 if len(word) <= 6 else 2
             found = process.extractOne(
                 word, self.words_list, scorer=Levenshtein.distance, score_cutoff=limit

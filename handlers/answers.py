@@ -172,7 +172,8 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if not stored:
         await stale_button(update, context)
         return
-    t = context.t
+    logged = await services.questions.get(question_id) if question_id != BROWSED else None
+    t = services.catalogs.get(logged.lang) if logged else context.t  # the card's language
     await query.answer(t._("Thank you! Your answer helps us improve."))
     markup = query.message.reply_markup if query.message else None
     if markup is not None:

@@ -235,3 +235,16 @@ async def test_a_button_on_a_message_telegram_no_longer_has(harness: Harness) ->
     await lina.wait_for_callback_answer(query)
     [fresh] = await lina.wait_for_messages(1)
     assert "c:recycling.sorting:0" in data_of(fresh)
+
+
+async def test_the_vote_is_thanked_in_the_language_of_the_answer(harness: Harness) -> None:
+    amina = harness.resident(1001, "fr")
+    await amina.send("هل مية الحنفية صالحة للشرب؟")
+    [card] = await amina.wait_for_messages(1)
+    vote = next(d for d in data_of(card) if d.startswith("f:") and d.endswith(":1"))
+    query = await amina.press(card, vote)
+    answer = await amina.wait_for_callback_answer(query)
+    assert answer["text"] == harness.services.catalogs.get("ar")._(
+        "Thank you! Your answer helps us improve."
+    )
+    assert answer["text"] != "Merci ! Votre réponse nous aide à nous améliorer."
