@@ -63,10 +63,10 @@ class LanguageDetection:
         tokens = [w for w in words(text) if not w.isdigit()]
         if not tokens:
             return Detection(None, 0.0)
-        share = arabic_share(text)
-        if share > 0.5:
+        arabic = arabic_share(text)
+        if arabic > 0.5:
             # Mixed with French words ("وين كاينة la ressourcerie؟"), it is less certain.
-            return Detection("ar" if "ar" in self.supported else UNSUPPORTED, share)
+            return Detection("ar" if "ar" in self.supported else UNSUPPORTED, arabic)
         shares = {
             code: sum(1 for t in tokens if t in vocabulary) / len(tokens)
             for code in self.supported
