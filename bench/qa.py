@@ -29,11 +29,11 @@ from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bot.answering import SURE_LANGUAGE, Answerer, Thresholds
+from bot.answers.answering import SURE_LANGUAGE, Answerer, Thresholds
+from bot.answers.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
+from bot.answers.search import Match
 from bot.config import Settings
-from bot.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
 from bot.i18n import Catalogs
-from bot.search import Match
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "questions.jsonl"

@@ -31,10 +31,11 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application, build_services, start_application, stop_application
+from bot.app import build_application, build_assistant, start, stop
 from bot.config import Settings
-from bot.migrate import upgrade
 from bot.standin import BotAPIStandin, SimUser
+from bot.storage.migrate import upgrade
+from bot.telegram.ordering import PerChatUpdateProcessor
 
 MESSAGES = [
     "/start",
@@ -89,35 +90,45 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def with_echo_bot(standin: Any, run: Callable[[], Awaitable[Any]]) -> Any:
+    """The floor: PTB's own polling, the same concurrency and per-chat ordering as ours."""
+    workers = Settings(_env_file=None).max_concurrent_updates  # type: ignore[call-arg]
     application: Application[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(standin.token)
         .base_url(f"{standin.base_url}/bot")
         .base_file_url(f"{standin.base_url}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor(workers))
+        .connection_pool_size(workers + 4)
         .build()
     )
     application.add_handler(MessageHandler(filters.ALL, echo))
-    await start_application(application)
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=10)
     try:
         return await run()
     finally:
-        await stop_application(application)
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
 
 
 async def with_assistant(standin: Any, folder: Path, run: Callable[[], Awaitable[Any]]) -> Any:
-    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    """A fresh database each time: each run's stand-in numbers updates from 1."""
+    url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(dir=folder)}/bench.sqlite3"
     await asyncio.to_thread(upgrade, url)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, telegram_api_url=standin.base_url, database_url=url, log_level="WARNING"
     )
-    services = build_services(settings)
-    application = build_application(services, token=standin.token)
-    await start_application(application)
+    assistant = build_assistant(settings)
+    build_application(assistant, token=standin.token)
+    await start(assistant)
     try:
         return await run()
     finally:
-        await stop_application(application)
-        await services.db.dispose()
+        await stop(assistant)
+        await assistant.close()
 
 
 async def order_check(standin: BotAPIStandin) -> bool:

@@ -1,27 +1,30 @@
-"""Assembles the Application: the one place that knows every part."""
+"""Assembles the assistant: the one place that knows every part, and its lifecycle."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.answering import Answerer
+from bot.answers.content import ContentError
+from bot.answers.library import Library
+from bot.answers.questions import QuestionLogService
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.content import ContentSet, load_content
-from bot.content_store import sync_content
-from bot.db import Database
 from bot.i18n import Catalogs
-from bot.ordering import PerChatUpdateProcessor
-from bot.persistence import SQLPersistence
-from bot.questions import QuestionLogService
-from bot.ratelimit import RetryAfterLimiter
-from bot.residents import ResidentService
+from bot.residents.service import ResidentService
 from bot.services import Services
+from bot.storage.database import Database
+from bot.telegram.inbox import Inbox
+from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.polling import InboxPoller
+from bot.telegram.ratelimit import RetryingLimiter
 from handlers import (
     answers,
     browse,
@@ -32,12 +35,14 @@ from handlers import (
     language,
     membership,
     menu,
+    reload,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
 
 log = logging.getLogger(__name__)
 
+App = Application[Any, BotContext, Any, Any, Any, Any]
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
@@ -49,53 +54,77 @@ HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
         + menu.HANDLERS
         + language.HANDLERS
         + gaps.HANDLERS
+        + reload.HANDLERS
         + browse.HANDLERS
         + answers.HANDLERS
         + fallback.HANDLERS,
     ),
 ]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 
 
-def build_services(
+@dataclass
+class Assistant:
+    """Everything one running assistant holds."""
+
+    services: Services
+    db: Database
+    inbox: Inbox
+    application: App | None = None
+    _poller: InboxPoller | None = field(default=None, repr=False)
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def build_assistant(
     settings: Settings,
     *,
     clock: Clock = system_clock,
     db: Database | None = None,
-    content: ContentSet | None = None,
-) -> Services:
-    """Everything a running assistant holds. Raises CatalogError or ContentError (listing
-    every problem) so the program refuses to start half-translated or on broken content."""
-    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
-    content = content or load_content(settings.content_dir, catalogs.supported)
+    library: Library | None = None,
+    catalogs: Catalogs | None = None,
+) -> Assistant:
+    """Raises CatalogError or ContentError (listing every problem): the program refuses to
+    start half-translated or on broken content."""
+    catalogs = catalogs or Catalogs(
+        settings.locales_dir, settings.default_locale, settings.timezone
+    )
+    library = library or Library(settings.content_dir, catalogs.supported, settings.default_locale)
     db = db or Database(settings.database_url)
-    return Services(
+    services = Services(
         settings=settings,
-        db=db,
         catalogs=catalogs,
         residents=ResidentService(db, clock),
-        answerer=Answerer(content, catalogs.supported, settings.default_locale),
+        answers=library,
         questions=QuestionLogService(db, clock),
         clock=clock,
     )
+    return Assistant(services=services, db=db, inbox=Inbox(db, clock))
 
 
-def build_application(
-    services: Services, *, token: str | None = None
-) -> Application[Any, BotContext, Any, Any, Any, Any]:
+def build_application(assistant: Assistant, *, token: str | None = None) -> App:
+    services = assistant.services
     settings = services.settings
     api = settings.telegram_api_url
 
-    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await services.residents.load()
-        report = await sync_content(services.db, services.answerer.content)
-        log.info("content store synced: %s", report)
+    async def mark_handled(update: Update) -> None:
+        await assistant.inbox.handled(update.update_id)
+
+    async def prune_inbox(_context: BotContext) -> None:
+        await assistant.inbox.prune()
+
+    async def post_init(app: App) -> None:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(prune_inbox, interval=3600, first=60, name="inbox-prune")
 
-    async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        await services.questions.flush()
-        await services.residents.flush()
-
-    application = (
+    application: App = (
         ApplicationBuilder()
         .token(token or settings.require_token())
         .base_url(f"{api}/bot")
@@ -108,40 +137,85 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=BotContext))
-        .persistence(SQLPersistence(services.db))
-        .concurrent_updates(PerChatUpdateProcessor(settings.max_concurrent_updates))
+        .updater(None)  # polling goes through the durable inbox (bot/telegram/polling.py)
+        .concurrent_updates(
+            PerChatUpdateProcessor(settings.max_concurrent_updates, on_handled=mark_handled)
+        )
         # httpcore scans its whole pool on every request: keep it just above the workers.
         .connection_pool_size(settings.max_concurrent_updates + 4)
-        .rate_limiter(RetryAfterLimiter())
+        .get_updates_connection_pool_size(2)
+        .rate_limiter(RetryingLimiter())
         .post_init(post_init)
-        .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
     for group, handlers in HANDLER_GROUPS:
         application.add_handlers(handlers, group=group)
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    assistant.application = application
     return application
 
 
-ALLOWED_UPDATES = Update.ALL_TYPES
-
-
-async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Start polling without run_polling (chat mode, tests): post_init must be called by hand."""
+async def start(assistant: Assistant) -> None:
+    """Initialise, replay what a crash left unhandled, then poll through the inbox."""
+    application = assistant.application
+    assert application is not None
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES
-    )
+    assistant._poller = InboxPoller(application, assistant.inbox, allowed_updates=ALLOWED_UPDATES)
+    await assistant._poller.start()
 
 
-async def stop_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()
+async def stop(assistant: Assistant) -> None:
+    """Stop taking updates, let the ones in hand finish, then close everything."""
+    application = assistant.application
+    if assistant._poller is not None:
+        await assistant._poller.stop()
+    if application is not None:
+        if application.running:
+            await application.stop()  # waits for the updates being handled
+        await application.shutdown()
+
+
+async def serve(assistant: Assistant) -> None:
+    """`residents-bot run`: until SIGINT/SIGTERM (graceful) or a revoked token.
+    SIGHUP reloads the content files; a bad edit keeps the content in service."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+
+    async def reload_content() -> None:
+        try:
+            answerer = await assistant.services.answers.reload_in_background()
+            log.info("content reloaded on SIGHUP: %d entries", len(answerer.entries))
+        except ContentError as exc:
+            log.error(
+                "content NOT reloaded, %d problem(s):\n  %s",
+                len(exc.problems),
+                "\n  ".join(exc.problems),
+            )
+
+    reloads: set[asyncio.Task[None]] = set()
+
+    def on_hup() -> None:
+        task = loop.create_task(reload_content())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    await start(assistant)
+    assert assistant._poller is not None
+    ended = asyncio.ensure_future(assistant._poller.stopped.wait())
+    waiting = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({ended, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ended.cancel()
+        waiting.cancel()
+        for task in list(reloads):
+            task.cancel()
+        await stop(assistant)
+        await assistant.close()

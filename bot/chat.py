@@ -1,5 +1,6 @@
 """`residents-bot chat`: the real application against an in-process Bot API stand-in, driven
-from the terminal. No token, no network: how newcomers, editors and translators try the bot."""
+from the terminal. No token, no network: how newcomers, editors and translators try the bot.
+With piped input (`echo "..." | residents-bot chat`) it answers each line, then exits."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.app import build_application, build_services, start_application, stop_application
+from bot.app import build_application, build_assistant, start, stop
 from bot.config import Settings
 from bot.standin import BotAPIStandin
 
 CHAT_USER_ID = 1001
+
+
+def speaker(name: str) -> str:
+    """Bold on a terminal; plain when the output goes to a file or a pipe."""
+    return f"\033[1m{name}:\033[0m" if sys.stdout.isatty() else f"{name}:"
 
 
 def render(message: dict[str, Any], kind: str) -> tuple[str, list[dict[str, Any]]]:
@@ -21,7 +27,7 @@ def render(message: dict[str, Any], kind: str) -> tuple[str, list[dict[str, Any]
         buttons.extend(row)
     lines = []
     label = "bot (edited)" if kind == "edit" else "bot"
-    lines.append(f"\033[1m{label}:\033[0m {message.get('text') or message.get('caption') or ''}")
+    lines.append(f"{speaker(label)} {message.get('text') or message.get('caption') or ''}")
     for number, button in enumerate(buttons, start=1):
         target = f" -> {button['url']}" if button.get("url") else ""
         lines.append(f"   [{number}] {button.get('text', '')}{target}")
@@ -32,8 +38,10 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
     standin = BotAPIStandin()
     await standin.start()
     settings = settings.model_copy(update={"telegram_api_url": standin.base_url})
-    services = build_services(settings)
-    application = build_application(services, token=standin.token)
+    assistant = build_assistant(settings)
+    build_application(assistant, token=standin.token)
+    services = assistant.services
+    interactive = sys.stdin.isatty()
     user = standin.user(CHAT_USER_ID, name, language_code=lang or settings.default_locale)
     latest: dict[str, Any] = {"message_id": None, "buttons": []}
     replied = asyncio.Event()
@@ -48,7 +56,7 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
         replied.set()
 
     standin.on_bot_message = on_message
-    await start_application(application)
+    await start(assistant)
     t = services.catalogs.get(services.catalogs.resolve(None, lang or settings.default_locale))
     print(t._("Type a message, or the number of a button to press it. Ctrl-D to quit."))
     try:
@@ -61,6 +69,8 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
             line = line.strip()
             if not line:
                 continue
+            if not interactive:
+                print(f"{speaker('you')} {line}", flush=True)
             replied.clear()
             if line.isdigit() and latest["buttons"] and 1 <= int(line) <= len(latest["buttons"]):
                 button = latest["buttons"][int(line) - 1]
@@ -75,8 +85,8 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
             else:
                 await user.send(line)
     finally:
-        await stop_application(application)
-        await services.db.dispose()
+        await stop(assistant)
+        await assistant.close()
         await standin.stop()
     return 0
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.answers.content import ContentError
 from bot.config import ConfigError, Settings, load_settings
-from bot.content import ContentError
 from bot.i18n import CatalogError
 from bot.logs import setup_logging
 
@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="the content store (content/ files)")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     content_sub.add_parser("check", help="validate every content file, report every problem")
-    content_sub.add_parser("sync", help="load the content files into the database")
+    # Kept for the tooling that calls it: content is read from the files, there is no copy.
+    content_sub.add_parser("sync", help="same as check (the files are the only source)")
     ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
     ask.add_argument("question", nargs="?", help="the question, in any supported language")
     ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
@@ -41,22 +42,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(settings: Settings) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application, build_services
-    from bot.migrate import upgrade
+    from bot.app import build_application, build_assistant, serve
+    from bot.storage.migrate import upgrade
 
     token = settings.require_token()
     upgrade(settings.database_url)
-    services = build_services(settings)
-    application = build_application(services, token=token)
+    assistant = build_assistant(settings)
+    build_application(assistant, token=token)
     log.info("serving residents through %s", settings.telegram_api_url)
-    # run_polling stops gracefully on SIGINT/SIGTERM and flushes persistence.
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    asyncio.run(serve(assistant))
     return 0
 
 
 def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.chat import run_chat
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     upgrade(settings.database_url)
     return asyncio.run(run_chat(settings, lang=args.lang, name=args.name))
@@ -67,31 +67,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _cmd_content(settings: Settings, action: str) -> int:
-    from bot.content import load_content
+    from bot.answers.library import Library
     from bot.i18n import Catalogs
 
     catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
-    content = load_content(settings.content_dir, catalogs.supported)
-    if action == "check":
-        print(
-            f"content is valid: {len(content.answers)} entries, {len(content.topics)} "
-            f"out-of-scope topics, languages {', '.join(catalogs.supported)}"
-        )
-        return 0
-    from bot.content_store import sync_content
-    from bot.db import Database
-    from bot.migrate import upgrade
-
-    upgrade(settings.database_url)
-
-    async def sync() -> str:
-        db = Database(settings.database_url)
-        try:
-            return str(await sync_content(db, content))
-        finally:
-            await db.dispose()
-
-    print(f"content synced: {asyncio.run(sync())}")
+    answerer = Library(settings.content_dir, catalogs.supported, settings.default_locale).answerer
+    content = answerer.content
+    if action == "sync":
+        print("nothing to sync: the assistant answers from the content files themselves")
+    print(
+        f"content is valid: {len(content.answers)} entries, {len(content.topics)} "
+        f"out-of-scope topics, languages {', '.join(catalogs.supported)}"
+    )
     return 0
 
 
@@ -100,13 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         quiet = args.command in ("chat", "ask", "content")
-        setup_logging("WARNING" if quiet else settings.log_level)
+        setup_logging("WARNING" if quiet else settings.log_level, settings.telegram_bot_token)
         if args.command == "run":
             return _cmd_run(settings)
         if args.command == "chat":
             return _cmd_chat(settings, args)
         if args.command == "db":
-            from bot.migrate import upgrade
+            from bot.storage.migrate import upgrade
 
             upgrade(settings.database_url)
             print("database is up to date")
@@ -114,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "content":
             return _cmd_content(settings, args.content_command)
         if args.command == "ask":
-            from bot.ask import run_ask
+            from bot.answers.ask import run_ask
 
             return run_ask(settings, args)
     except ContentError as exc:

@@ -1,28 +1,35 @@
-"""Logging set-up that never writes the bot token."""
+"""Logging set-up that never writes the bot token, tracebacks included."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-TOKEN_PATTERN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+# The token as it appears in Bot API URLs, and bare ("123456:AA...", e.g. in InvalidToken).
+TOKEN_PATTERN = re.compile(r"(?:bot)?\d{3,}:[A-Za-z0-9_-]{20,}")
 
 
-class RedactToken(logging.Filter):
-    """httpx logs request URLs, which carry the token: mask it wherever it appears."""
+class RedactingFormatter(logging.Formatter):
+    """Masks the token in the whole formatted record: message, arguments and traceback."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if TOKEN_PATTERN.search(message):
-            record.msg = TOKEN_PATTERN.sub("bot<token>", message)
-            record.args = None
-        return True
+    def __init__(self, fmt: str, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(fmt)
+        self._secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<token>")
+        return TOKEN_PATTERN.sub("<token>", text)
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, token: str | None = None) -> None:
     handler = logging.StreamHandler()
-    handler.addFilter(RedactToken())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", (token or "",))
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -30,7 +37,6 @@ def setup_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # aiosqlite logs every call with its arguments: megabytes when the content is synced.
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)

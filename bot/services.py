@@ -1,25 +1,26 @@
-"""The domain services one running assistant holds; built by bot.app, read by handlers."""
+"""What handlers may use: the domain services of one running assistant (built by bot.app).
+
+No database handle here: handlers go through services, never to storage.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.answering import Answerer
+from bot.answers.library import Library
+from bot.answers.questions import QuestionLogService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db import Database
 from bot.i18n import Catalogs
-from bot.questions import QuestionLogService
-from bot.residents import ResidentService
+from bot.residents.service import ResidentService
 
 
 @dataclass
 class Services:
     settings: Settings
-    db: Database
     catalogs: Catalogs
     residents: ResidentService
-    answerer: Answerer
+    answers: Library
     questions: QuestionLogService
     clock: Clock
 

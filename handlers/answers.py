@@ -6,10 +6,13 @@ import html
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.telegram.callbacks import decode, is_kind
+from handlers.buttons import BROWSED, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
-from handlers.entries import BROWSED, entry_buttons, entry_keyboard, entry_text
+from handlers.entries import entry_buttons, entry_keyboard, entry_text
 from handlers.fallback import stale_button
 from handlers.menu import main_menu, menu_button
 from handlers.replies import bold, show
@@ -24,7 +27,8 @@ async def on_question(update: Update, context: BotContext) -> None:
     if message is None or not message.text:
         return
     services = context.services
-    answer = services.answerer.answer(message.text, context.locale)
+    answerer = services.answers.answerer
+    answer = answerer.answer(message.text, context.locale)
     t = services.catalogs.get(answer.lang)
     if answer.empty:
         await show(
@@ -44,7 +48,7 @@ async def on_question(update: Update, context: BotContext) -> None:
             lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
             keyboard = InlineKeyboardMarkup([[menu_button(t)]])
         else:
-            contact = services.answerer.contact(answer.lang)
+            contact = answerer.contact(answer.lang)
             lines = [
                 bold(t._("I am not sure I understood, and I prefer not to guess.")),
                 t._("This may not be something I can answer.") + " " + html.escape(contact),
@@ -78,101 +82,82 @@ async def on_question(update: Update, context: BotContext) -> None:
     )
 
 
-def _parse(data: str, parts: int) -> list[str] | None:
-    fields = data.split(":")
-    return fields if len(fields) == parts else None
-
-
-async def on_entry(update: Update, context: BotContext, *, detail: bool) -> None:
-    """`e:<question>:<entry>` shows an entry; `d:<question>:<entry>` adds its detail."""
+async def on_entry(update: Update, context: BotContext) -> None:
+    """An entry (with its detail when asked), as an answer to a question or browsed."""
     query = update.callback_query
-    fields = _parse(query.data or "", 3) if query else None
+    data = decode(query.data) if query else None
     services = context.services
-    entry = services.answerer.entries.get(fields[2]) if fields else None
-    if query is None or fields is None or entry is None or not fields[1].isdigit():
+    answerer = services.answers.answerer
+    entry = answerer.entries.get(data.entry) if isinstance(data, ShowEntry) else None
+    if query is None or not isinstance(data, ShowEntry) or entry is None:
+        await stale_button(update, context)
+        return
+    logged = await services.questions.get(data.question) if data.question != BROWSED else None
+    if data.question != BROWSED and logged is None:
         await stale_button(update, context)
         return
     await query.answer()
-    question_id = int(fields[1])
-    logged = await services.questions.get(question_id) if question_id else None
-    if question_id and logged is None:
-        await stale_button(update, context)
-        return
     lang = logged.lang if logged else context.locale or services.catalogs.default_locale
     t = services.catalogs.get(lang)
     fallback = services.catalogs.default_locale
     await show(
         update,
-        entry_text(entry, lang, fallback, detail=detail),
+        entry_text(entry, lang, fallback, detail=data.detail),
         entry_keyboard(
             t,
             entry,
             lang,
             fallback,
-            question_id=question_id,
-            detail_shown=detail,
+            question_id=data.question,
+            detail_shown=data.detail,
             others=logged is not None and len(logged.results) > 1,
         ),
     )
 
 
-async def on_show(update: Update, context: BotContext) -> None:
-    await on_entry(update, context, detail=False)
-
-
-async def on_detail(update: Update, context: BotContext) -> None:
-    await on_entry(update, context, detail=True)
-
-
 async def on_others(update: Update, context: BotContext) -> None:
-    """`o:<question>`: the next best answers to the same question, as a short list."""
+    """The next best answers to the same question, as a short list."""
     query = update.callback_query
-    fields = _parse(query.data or "", 2) if query else None
-    if query is None or fields is None or not fields[1].isdigit() or fields[1] == "0":
+    data = decode(query.data) if query else None
+    if query is None or not isinstance(data, OtherAnswers) or data.question == BROWSED:
         await stale_button(update, context)
         return
     services = context.services
-    question_id = int(fields[1])
-    logged = await services.questions.get(question_id)
-    known = services.answerer.entries
+    logged = await services.questions.get(data.question)
+    known = services.answers.answerer.entries
     entries = [known[i] for i in (logged.results if logged else []) if i in known][1:]
     if logged is None or not entries:
         await stale_button(update, context)
         return
     await query.answer()
-    lang = logged.lang
-    t = services.catalogs.get(lang)
+    t = services.catalogs.get(logged.lang)
     fallback = services.catalogs.default_locale
-    rows = entry_buttons(entries[:OTHERS], lang, fallback, question_id)
+    rows = entry_buttons(entries[:OTHERS], logged.lang, fallback, data.question)
     await show(
         update, t._("Other answers that may help:"), InlineKeyboardMarkup([*rows, [menu_button(t)]])
     )
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:
-    """`f:<question>:<entry>:<1|0>`: store the vote once, then take the buttons away."""
+    """Store the vote once, then take the vote buttons away."""
     query = update.callback_query
-    fields = _parse(query.data or "", 4) if query else None
+    data = decode(query.data) if query else None
     services = context.services
-    valid = (
-        query is not None
-        and fields is not None
-        and fields[1].isdigit()
-        and fields[3] in ("0", "1")
-        and fields[2] in services.answerer.entries
-    )
-    if not valid:
+    if (
+        query is None
+        or not isinstance(data, Vote)
+        or data.entry not in services.answers.answerer.entries
+    ):
         await stale_button(update, context)
         return
-    assert query is not None and fields is not None
-    question_id = int(fields[1])
+    browsed = data.question == BROWSED
     stored = await services.questions.feedback(
-        question_id if question_id != BROWSED else None, fields[2], fields[3] == "1"
+        None if browsed else data.question, data.entry, data.helpful
     )
     if not stored:
         await stale_button(update, context)
         return
-    logged = await services.questions.get(question_id) if question_id != BROWSED else None
+    logged = None if browsed else await services.questions.get(data.question)
     t = services.catalogs.get(logged.lang) if logged else context.t  # the card's language
     await query.answer(t._("Thank you! Your answer helps us improve."))
     markup = query.message.reply_markup if query.message else None
@@ -180,11 +165,11 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         kept = [
             row
             for row in markup.inline_keyboard
-            if not any((b.callback_data or "").startswith("f:") for b in row)
+            if not any(isinstance(decode(b.callback_data), Vote) for b in row)
         ]
         try:
             await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
-        except Exception:  # the message may be too old to edit; the vote is stored anyway
+        except TelegramError:  # the message may be too old to edit; the vote is stored anyway
             log.debug("could not remove the feedback buttons", exc_info=True)
 
 
@@ -193,8 +178,7 @@ HANDLERS = [
         filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
         on_question,
     ),
-    CallbackQueryHandler(on_show, pattern=r"^e:"),
-    CallbackQueryHandler(on_detail, pattern=r"^d:"),
-    CallbackQueryHandler(on_others, pattern=r"^o:"),
-    CallbackQueryHandler(on_feedback, pattern=r"^f:"),
+    CallbackQueryHandler(on_entry, pattern=is_kind(ShowEntry)),
+    CallbackQueryHandler(on_others, pattern=is_kind(OtherAnswers)),
+    CallbackQueryHandler(on_feedback, pattern=is_kind(Vote)),
 ]

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.content import Entry
+from bot.answers.content import Entry
 from bot.i18n import Translator
+from bot.telegram.callbacks import button
+from handlers.buttons import BROWSED, Category, OtherAnswers, ShowEntry, Vote
 from handlers.menu import menu_button
-
-BROWSED = 0  # question id used when the entry was reached by browsing, not by a question
 
 
 @lru_cache(maxsize=4096)
@@ -26,11 +26,7 @@ def entry_buttons(
 ) -> list[list[InlineKeyboardButton]]:
     """One button per entry, by its title, that opens it (as an answer to `question_id`)."""
     return [
-        [
-            InlineKeyboardButton(
-                e.text(lang, fallback).title[:60], callback_data=f"e:{question_id}:{e.id}"
-            )
-        ]
+        [button(e.text(lang, fallback).title[:60], ShowEntry(question_id, e.id, False))]
         for e in entries
     ]
 
@@ -59,13 +55,9 @@ def entry_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     first: list[InlineKeyboardButton] = []
     if entry.text(lang, fallback).detail and not detail_shown:
-        first.append(
-            InlineKeyboardButton(t._("📖 More detail"), callback_data=f"d:{question_id}:{entry.id}")
-        )
+        first.append(button(t._("📖 More detail"), ShowEntry(question_id, entry.id, True)))
     if others:
-        first.append(
-            InlineKeyboardButton(t._("🔎 Other answers"), callback_data=f"o:{question_id}")
-        )
+        first.append(button(t._("🔎 Other answers"), OtherAnswers(question_id)))
     if first:
         rows.append(first)
     if entry.source:
@@ -73,16 +65,12 @@ def entry_keyboard(
     if feedback:
         rows.append(
             [
-                InlineKeyboardButton(
-                    t._("👍 Helpful"), callback_data=f"f:{question_id}:{entry.id}:1"
-                ),
-                InlineKeyboardButton(
-                    t._("👎 Not helpful"), callback_data=f"f:{question_id}:{entry.id}:0"
-                ),
+                button(t._("👍 Helpful"), Vote(question_id, entry.id, True)),
+                button(t._("👎 Not helpful"), Vote(question_id, entry.id, False)),
             ]
         )
     last = [menu_button(t)]
     if question_id == BROWSED:
-        last.insert(0, InlineKeyboardButton(t._("⬅️ Back"), callback_data=f"c:{entry.category}:0"))
+        last.insert(0, button(t._("⬅️ Back"), Category(entry.category, 0)))
     rows.append(last)
     return InlineKeyboardMarkup(rows)

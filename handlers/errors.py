@@ -1,11 +1,14 @@
-"""The global error handler: the resident gets an apology, the log gets the details."""
+"""The global error handler: the resident gets an apology, the log gets the details.
+
+Logs name the update by its id and kind only: never a name, a username or a message text.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError
+from telegram.error import Forbidden, NetworkError, TimedOut
 
 from handlers.context import BotContext
 from handlers.menu import back_to_menu
@@ -13,24 +16,37 @@ from handlers.menu import back_to_menu
 log = logging.getLogger(__name__)
 
 
+def describe(update: object) -> str:
+    """`update 123 (callback_query)`: enough to find it in the inbox, nothing personal."""
+    if not isinstance(update, Update):
+        return type(update).__name__
+    kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None), "unknown")
+    return f"update {update.update_id} ({kind})"
+
+
 async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(update, Update) and isinstance(error, Forbidden):
         # The resident blocked the bot between their message and our reply.
         user, chat = update.effective_user, update.effective_chat
-        if user is not None and chat is not None:
+        if user is not None and chat is not None and chat.type == chat.PRIVATE:
             await context.services.residents.set_blocked(user.id, chat.id, True)
-        log.info("resident %s blocked the bot", user.id if user else "?")
+        log.info("%s: the resident blocked the bot", describe(update))
         return
-    if isinstance(error, NetworkError) and not isinstance(update, Update):
-        log.warning("network problem while polling: %s", error)
+    if not isinstance(update, Update):
+        if isinstance(error, NetworkError):
+            log.warning("network problem: %s", type(error).__name__)
+        else:
+            log.error("error outside an update", exc_info=error)
         return
-    log.error(
-        "error while handling update %s",
-        update.to_dict() if isinstance(update, Update) else update,
-        exc_info=error,
-    )
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if isinstance(error, TimedOut):
+        # Telegram may well have delivered the reply: an apology could follow a good answer.
+        log.warning(
+            "%s: Telegram did not answer in time; the reply may have arrived", describe(update)
+        )
+        return
+    log.error("error while handling %s", describe(update), exc_info=error)
+    if update.effective_chat is None:
         return
     user = update.effective_user
     if context.locale is None and user is not None:
@@ -47,5 +63,5 @@ async def on_error(update: object, context: BotContext) -> None:
             t._("Sorry, something went wrong on my side. Please try again in a moment."),
             reply_markup=back_to_menu(t),
         )
-    except Exception:  # the apology itself failed: nothing more to tell the resident
-        log.exception("could not send the apology")
+    except Exception as exc:  # the apology itself failed: nothing more to tell the resident
+        log.warning("%s: could not send the apology (%s)", describe(update), type(exc).__name__)

@@ -7,27 +7,24 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.answers.taxonomy import TOPIC_LABELS
 from bot.i18n import Translator
-from bot.taxonomy import TOPIC_LABELS
+from bot.telegram.callbacks import button, is_kind
+from handlers.buttons import Home, LanguageMenu, Topic
 from handlers.context import BotContext
 from handlers.replies import bold, show
-
-HOME = "m:home"
 
 
 @lru_cache(maxsize=64)
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     """Built once per language: PTB keyboards are immutable, so one object serves everyone."""
-    rows = [
-        [InlineKeyboardButton(t._(label), callback_data=f"m:{topic}")]
-        for topic, label in TOPIC_LABELS.items()
-    ]
-    rows.append([InlineKeyboardButton(t._("🌐 Language"), callback_data="lang:menu")])
+    rows = [[button(t._(label), Topic(topic))] for topic, label in TOPIC_LABELS.items()]
+    rows.append([button(t._("🌐 Language"), LanguageMenu())])
     return InlineKeyboardMarkup(rows)
 
 
 def menu_button(t: Translator) -> InlineKeyboardButton:
-    return InlineKeyboardButton(t._("🏠 Main menu"), callback_data=HOME)
+    return button(t._("🏠 Main menu"), Home())
 
 
 def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
@@ -86,5 +83,5 @@ async def home(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("start", start),
     CommandHandler("help", help_command),
-    CallbackQueryHandler(home, pattern=f"^{HOME}$"),
+    CallbackQueryHandler(home, pattern=is_kind(Home)),
 ]

@@ -7,8 +7,11 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db import Database
-from bot.models import Base
+import bot.answers.models
+import bot.residents.models
+import bot.telegram.inbox  # noqa: F401  (each capability's models join Base.metadata)
+from bot.storage.base import Base
+from bot.storage.database import Database
 
 config = context.config
 target_metadata = Base.metadata

@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.app import build_application, build_services, start_application, stop_application
+from bot.answers.library import Library
+from bot.app import Assistant, build_application, build_assistant, start, stop
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.models import Base
+from bot.i18n import Catalogs
 from bot.services import Services
 from bot.standin import BotAPIStandin, SimUser
+from bot.storage.base import Base
+from bot.storage.database import Database
+from bot.storage.migrate import upgrade
 
 PG_URL = os.environ.get("RESIDENTS_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +43,19 @@ def make_settings(**overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    """Built once per session: compiling and loading catalogs is not what tests test."""
+    settings = make_settings()
+    return Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+
+
+@pytest.fixture(scope="session")
+def library(catalogs: Catalogs) -> Library:
+    """The real content, indexed once per session (the index is read-only while serving)."""
+    return Library(ROOT / "content", catalogs.supported, catalogs.default_locale)
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +102,20 @@ async def standin() -> AsyncIterator[BotAPIStandin]:
 @dataclass
 class Harness:
     standin: BotAPIStandin
-    application: Any
-    services: Services
+    assistant: Assistant
     clock: FrozenClock
+
+    @property
+    def services(self) -> Services:
+        return self.assistant.services
+
+    @property
+    def db(self) -> Database:
+        return self.assistant.db
+
+    @property
+    def application(self) -> Any:
+        return self.assistant.application
 
     def resident(
         self, user_id: int = 1001, language_code: str | None = "fr", name: str = "Amina"
@@ -98,27 +124,38 @@ class Harness:
 
 
 async def start_app(
-    standin: BotAPIStandin, database: Database, clock: FrozenClock, **overrides: Any
-) -> tuple[Any, Services]:
+    standin: BotAPIStandin,
+    database: Database,
+    clock: FrozenClock,
+    library: Library,
+    catalogs: Catalogs,
+    **overrides: Any,
+) -> Assistant:
     settings = make_settings(
         telegram_api_url=standin.base_url, database_url=database.url, **overrides
     )
-    services = build_services(settings, clock=clock, db=database)
-    application = build_application(services, token=standin.token)
-    await start_application(application)
-    return application, services
+    assistant = build_assistant(
+        settings, clock=clock, db=database, library=library, catalogs=catalogs
+    )
+    build_application(assistant, token=standin.token)
+    await start(assistant)
+    return assistant
 
 
-async def stop_app(application: Any) -> None:
-    await stop_application(application)
+async def stop_app(assistant: Assistant) -> None:
+    await stop(assistant)
 
 
 @pytest.fixture
 async def harness(
-    standin: BotAPIStandin, database: Database, clock: FrozenClock
+    standin: BotAPIStandin,
+    database: Database,
+    clock: FrozenClock,
+    library: Library,
+    catalogs: Catalogs,
 ) -> AsyncIterator[Harness]:
-    application, services = await start_app(standin, database, clock)
+    assistant = await start_app(standin, database, clock, library, catalogs)
     try:
-        yield Harness(standin, application, services, clock)
+        yield Harness(standin, assistant, clock)
     finally:
-        await stop_app(application)
+        await stop_app(assistant)

@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.ask import run_ask
+from bot.answers.ask import run_ask
 from bot.cli import main
 from tests.conftest import ROOT, make_settings
 
 
 @pytest.fixture
 def fresh_db(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+    """`ask` must not need a database: this one is never created."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'never' / 'fresh.sqlite3'}"
 
 
 def ask_json(fresh_db: str, capsys, question: str, lang: str | None = None) -> dict:
@@ -39,6 +40,26 @@ def test_ask_json_follows_the_contract_on_a_fresh_database(fresh_db, capsys) -> 
     assert first["category"].startswith("water.")
     scores = [r["score"] for r in result["results"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_ask_answers_from_the_files_as_they_are_now(tmp_path: Path, capsys) -> None:
+    """One source of truth: an edit that passes `content check` shows at once in `ask`."""
+    import shutil
+
+    from tests.answers.test_content import edit_title
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    settings = make_settings(content_dir=content)
+    args = Namespace(question="cmt baisser ma facture d'eau", lang="fr", json=True, jsonl=False)
+    assert run_ask(settings, args) == 0
+    first = json.loads(capsys.readouterr().out)["results"][0]
+    edit_title(content, first["id"], "fr", "Titre modifié par l'équipe")
+    assert run_ask(settings, args) == 0
+    assert (
+        json.loads(capsys.readouterr().out)["results"][0]["title"] == "Titre modifié par l'équipe"
+    )
+    assert not (tmp_path / "never").exists()
 
 
 def test_ask_answers_in_the_question_language_and_flags_out_of_scope(fresh_db, capsys) -> None:
@@ -99,7 +120,7 @@ def test_a_wrong_setting_stops_with_one_line_naming_the_variable() -> None:
 def test_content_check_from_the_command_line(tmp_path: Path) -> None:
     ok = run_cli("content", "check")
     assert ok.returncode == 0 and "content is valid" in ok.stdout
-    from tests.test_content import broken_copy
+    from tests.answers.test_content import broken_copy
 
     broken = run_cli("content", "check", CONTENT_DIR=str(broken_copy(tmp_path)))
     assert broken.returncode == 1
@@ -114,6 +135,7 @@ def test_main_without_arguments_shows_usage(capsys) -> None:
 
 
 def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) -> None:
+    """Piped input: each line is answered, and the chat ends with the input."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--lang", "es", "--name", "Lina"],
         input="¿cómo ahorrar agua en la ducha?\n1\n",
@@ -127,3 +149,4 @@ def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) ->
     assert "¡Hola, Lina!" in result.stdout
     assert "ducha" in result.stdout.lower()
     assert "[1]" in result.stdout and "Traceback" not in result.stderr
+    assert "you: ¿cómo ahorrar agua en la ducha?" in result.stdout

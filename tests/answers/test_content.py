@@ -1,4 +1,4 @@
-"""The content store: schema errors name file, entry and field; sync is idempotent."""
+"""The content files: schema errors name file, entry and field; reloads are atomic."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content import ContentError, load_content
-from bot.content_store import load_content_from_db, sync_content
-from bot.taxonomy import CATEGORIES
+from bot.answers.content import ContentError, load_content
+from bot.answers.taxonomy import CATEGORIES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("fr", "en", "ar", "pt", "es")
 
 
@@ -81,40 +80,41 @@ def test_missing_language_and_bad_yaml_are_reported(tmp_path: Path) -> None:
     assert "default_contact.tr: missing translation" in text
 
 
-async def test_sync_is_idempotent_and_follows_changes(database, content) -> None:
-    first = await sync_content(database, content)
-    assert first.added == len(content.entries) and first.removed == 0
-    again = await sync_content(database, content)
-    assert (again.added, again.changed, again.removed) == (0, 0, 0)
-    assert again.unchanged == len(content.entries)
+def edit_title(content_dir: Path, entry_id: str, lang: str, title: str) -> None:
+    for path in (content_dir / "entries").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data["entries"]:
+            if entry["id"] == entry_id:
+                entry["text"][lang]["title"] = title
+                path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+                return
+    raise AssertionError(entry_id)
 
-    from dataclasses import replace
 
-    from bot.content import ContentSet, Text
+def test_a_reload_swaps_the_content_and_a_bad_edit_keeps_it(tmp_path: Path, content) -> None:
+    from bot.answers.library import Library
 
-    changed_entry = content.entries[0]
-    fr = changed_entry.texts["fr"]
-    texts = dict(changed_entry.texts)
-    texts["fr"] = Text("Nouveau titre", fr.answer, fr.detail, fr.keywords, fr.questions)
-    edited = ContentSet(
-        [replace(changed_entry, texts=texts), *content.entries[2:]],
-        content.default_contact,
-        content.synonyms,
-    )
-    report = await sync_content(database, edited)
-    assert (report.added, report.changed, report.removed) == (0, 1, 1)
-    stored = await load_content_from_db(database)
-    assert stored is not None
-    by_id = stored.by_id()
-    assert by_id[changed_entry.id].texts["fr"].title == "Nouveau titre"
-    assert content.entries[1].id not in by_id
-    assert stored.synonyms == content.synonyms
+    target = tmp_path / "content"
+    shutil.copytree(ROOT / "content", target)
+    library = Library(target, LANGS, "fr")
+    entry_id = content.answers[0].id
+    before = library.answerer
+    edit_title(target, entry_id, "fr", "Un titre tout neuf")
+    after = library.reload()
+    assert after is library.answerer and after is not before
+    assert library.answerer.entries[entry_id].texts["fr"].title == "Un titre tout neuf"
+
+    (target / "entries" / "water.yaml").write_text("entries: [oops", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        library.reload()
+    assert "water.yaml" in str(caught.value)
+    assert library.answerer is after  # residents keep being answered from the last good files
 
 
 async def test_the_bot_refuses_to_start_on_broken_content(tmp_path: Path, database) -> None:
-    from bot.app import build_services
+    from bot.app import build_assistant
     from tests.conftest import make_settings
 
     settings = make_settings(content_dir=broken_copy(tmp_path), database_url=database.url)
     with pytest.raises(ContentError):
-        build_services(settings, db=database)
+        build_assistant(settings, db=database)

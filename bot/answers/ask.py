@@ -7,17 +7,14 @@ Output with --json / --jsonl, one object per question:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import Any, TextIO
 
-from bot.answering import Answer, Answerer
+from bot.answers.answering import Answer, Answerer
+from bot.answers.library import Library
 from bot.config import Settings
-from bot.db import Database
 from bot.i18n import Catalogs
-from bot.knowledge import content_for
-from bot.migrate import upgrade
 
 RESULTS = 5
 
@@ -75,17 +72,7 @@ def _parse_line(line: str, default_lang: str | None) -> tuple[str, str | None]:
 
 def run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO | None = None) -> int:
     catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
-    upgrade(settings.database_url)
-
-    async def load() -> Answerer:
-        db = Database(settings.database_url)
-        try:
-            content = await content_for(db, settings.content_dir, catalogs.supported)
-        finally:
-            await db.dispose()
-        return Answerer(content, catalogs.supported, settings.default_locale)
-
-    answerer = asyncio.run(load())
+    answerer = Library(settings.content_dir, catalogs.supported, settings.default_locale).answerer
     if args.jsonl:
         source = stdin or sys.stdin
         for line in source:

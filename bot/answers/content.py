@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.taxonomy import CATEGORIES
+from bot.answers.taxonomy import CATEGORIES
 
 # libyaml's C loader when present: the content files are large and parsed at every start.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

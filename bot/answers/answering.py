@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.content import ContentSet, Entry
-from bot.langdetect import Detection, LanguageDetection
-from bot.search import Match, SearchIndex, is_out_of_scope_topic
-from bot.textnorm import words
+from bot.answers.content import ContentSet, Entry
+from bot.answers.langdetect import Detection, LanguageDetection
+from bot.answers.search import Match, SearchIndex, is_out_of_scope_topic
+from bot.answers.textnorm import words
 
 # Questions are searched on their first characters: a pasted letter must not slow us down.
 SEARCH_CHARS = 600

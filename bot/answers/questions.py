@@ -3,33 +3,29 @@
 Only the question's text (with e-mail addresses and phone numbers removed), its language and
 time are kept: no user id, no name, nothing that links a question to a person.
 
-Questions are written behind the reply, in small batches: answering never waits for a write.
-Their ids are chosen here (random), so the reply's buttons can name the question at once.
+Each question is written before the reply goes out, so its buttons ("other answers", 👍/👎)
+work on whichever worker receives the press. Its id is chosen here (random), so a question
+needs no read back.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import and_, case, func, insert, or_, select
 
-from bot.answering import Answer
-from bot.batching import FlushSoon
+from bot.answers.answering import Answer
+from bot.answers.models import Feedback, QuestionLog
+from bot.answers.textnorm import words
 from bot.clock import Clock, system_clock
-from bot.db import Database
-from bot.models import Feedback, QuestionLog
-from bot.textnorm import words
+from bot.storage.database import Database
 
 EMAIL = re.compile(r"\S+@\S+")
 PHONE = re.compile(r"(?:\+?\d[\s.\-]?){6,}")
 MAX_TEXT = 300
-FLUSH_AFTER = 0.5  # seconds a logged question may wait before its batch is written
-BATCH = 200
 
 
 def scrub(text: str) -> str:
@@ -58,54 +54,30 @@ class QuestionLogService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
-        self._pending: dict[int, dict[str, Any]] = {}
-        self._soon = FlushSoon(self.flush, FLUSH_AFTER)
-        self._flushing: asyncio.Lock | None = None
 
     async def log(self, answer: Answer) -> int:
         text = scrub(answer.question)
         best = answer.best
         question_id = secrets.randbits(48) or 1
-        self._pending[question_id] = {
-            "id": question_id,
-            "asked_at": self._clock(),
-            "lang": answer.lang,
-            "text": text,
-            "normalized": " ".join(words(text))[:MAX_TEXT],
-            "out_of_scope": answer.out_of_scope,
-            "confident": answer.confident,
-            "top_entry_id": answer.topic.id if answer.topic else best.entry.id if best else None,
-            "score": round(best.score, 4) if best else 0.0,
-            "results": [m.entry.id for m in answer.results[:6]],
-        }
-        if len(self._pending) >= BATCH:
-            await self.flush()
-        else:
-            self._soon.schedule()
+        row = dict(
+            id=question_id,
+            asked_at=self._clock(),
+            lang=answer.lang,
+            text=text,
+            normalized=" ".join(words(text))[:MAX_TEXT],
+            out_of_scope=answer.out_of_scope,
+            confident=answer.confident,
+            top_entry_id=answer.topic.id if answer.topic else best.entry.id if best else None,
+            score=round(best.score, 4) if best else 0.0,
+            results=[m.entry.id for m in answer.results[:6]],
+        )
+        async with self._db.session() as session:
+            await session.execute(insert(QuestionLog).values(**row))
         return question_id
-
-    async def flush(self) -> None:
-        """Write every pending question in one transaction (also called at shutdown)."""
-        self._soon.cancel()
-        if self._flushing is None:
-            self._flushing = asyncio.Lock()
-        async with self._flushing:
-            pending, self._pending = self._pending, {}
-            if not pending:
-                return
-            try:
-                async with self._db.session() as session:
-                    await session.execute(insert(QuestionLog), list(pending.values()))
-            except BaseException:
-                self._pending = {**pending, **self._pending}  # kept for the next flush
-                raise
 
     async def get(self, question_id: int) -> LoggedQuestion | None:
         """What a button needs of an earlier question: its language and ranked answers."""
-        pending = self._pending.get(question_id)
-        if pending is not None:
-            return LoggedQuestion(question_id, pending["lang"], list(pending["results"]))
-        async with self._db.session() as session:
+        async with self._db.reading() as session:
             row = await session.get(QuestionLog, question_id)
             if row is None:
                 return None
@@ -113,8 +85,6 @@ class QuestionLogService:
 
     async def feedback(self, question_id: int | None, entry_id: str, helpful: bool) -> bool:
         """Store a vote; False when it names a question that does not exist."""
-        if question_id in self._pending:
-            await self.flush()
         async with self._db.session() as session:
             if question_id is not None and await session.get(QuestionLog, question_id) is None:
                 return False
@@ -130,7 +100,6 @@ class QuestionLogService:
 
     async def gaps(self, days: int = 7, limit: int = 20) -> list[Gap]:
         """This week's questions with no confident answer or a 👎, most frequent first."""
-        await self.flush()
         since = self._clock() - timedelta(days=days)
         unhelpful = (
             select(Feedback.question_id)
@@ -157,6 +126,6 @@ class QuestionLogService:
             .order_by(func.count().desc(), func.min(QuestionLog.text))
             .limit(limit)
         )
-        async with self._db.session() as session:
+        async with self._db.reading() as session:
             rows = (await session.execute(stmt)).all()
         return [Gap(r[1], r[2], int(r[3]), int(r[4] or 0), int(r[5] or 0)) for r in rows]

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
-from bot.textnorm import arabic_share, words
+from bot.answers.textnorm import arabic_share, words
 
 # Languages heard on the estates that we do not (yet) serve, so they are not mistaken for ours.
 OTHERS = ("de", "it", "ro", "tr", "ru")
@@ -42,9 +42,7 @@ def _language(code: str) -> Language | None:
 def _detector(codes: tuple[str, ...]) -> LanguageDetector:
     """Loading the models takes a second or two: once per process, shared by every service."""
     languages = {lang for code in codes if (lang := _language(code))}
-    return (
-        LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build()
-    )
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
 class LanguageDetection:

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def alembic_config(database_url: str) -> Config:
@@ -19,7 +19,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Blocking: call it before the event loop starts, or through asyncio.to_thread."""
-    from bot.db import ensure_sqlite_dir
+    from bot.storage.database import ensure_sqlite_dir
 
     ensure_sqlite_dir(database_url)
     command.upgrade(alembic_config(database_url), revision)

@@ -23,8 +23,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
-from bot.content import OUT_OF_SCOPE, ContentSet, Entry, Text
-from bot.textnorm import Analyzer, raw_words, words
+from bot.answers.content import OUT_OF_SCOPE, ContentSet, Entry, Text
+from bot.answers.textnorm import Analyzer, raw_words, words
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5, "detail": 0.25}
 PASSAGE_WEIGHT = 0.5
@@ -264,7 +264,7 @@ def informativeness(word: str, lang: str) -> float:
     language at large (wordfreq's Zipf scale: 7 for "the", 3 for "radiator", 0 for unknown).
     "where", "my", "depuis" say little; "parking", "radiateur", "zorglub" say a lot."""
     try:
-        zipf = zipf_frequency(word, lang)
+        zipf = zipf_frequency(word, lang, wordlist="small")
     except (LookupError, ValueError):
         return 1.0
     return min(4.0, max(0.2, 6.8 - zipf))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Feedback, QuestionLog
+from bot.answers.models import Feedback, QuestionLog
 from tests.conftest import ADMIN_ID, Harness
 
 
@@ -18,8 +18,7 @@ def data_of(message: dict) -> list[str]:
 
 
 async def logged(harness: Harness) -> list[QuestionLog]:
-    await harness.services.questions.flush()
-    async with harness.services.db.session() as session:
+    async with harness.db.session() as session:
         return list(await session.scalars(select(QuestionLog)))
 
 
@@ -31,12 +30,12 @@ async def test_a_question_with_typos_gets_the_right_answer_card(harness: Harness
     assert "19 °C" in card["text"] and "ademe.fr" in card["text"]
     assert any(e["type"] == "text_link" for e in card["entities"])
     data = data_of(card)
-    assert any(d.startswith("d:") for d in data)  # more detail
+    assert any(d.startswith("e:") and d.endswith(":1") for d in data)  # more detail
     assert any(d.startswith("o:") for d in data)  # other answers
     assert any(d.startswith("f:") and d.endswith(":1") for d in data)  # 👍
     assert any(d.startswith("f:") and d.endswith(":0") for d in data)  # 👎
     assert any(b.get("url", "").startswith("https://") for b in buttons(card))  # source
-    assert "m:home" in data
+    assert "h" in data  # main menu
     [row] = await logged(harness)
     assert row.lang == "fr" and row.confident and not row.out_of_scope
     assert row.top_entry_id == "heating-set-point"
@@ -111,11 +110,11 @@ async def test_detail_other_answers_and_feedback(harness: Harness) -> None:
     await amina.send("mon robinet fuit goutte a goutte ca coute combien")
     [card] = await amina.wait_for_messages(1)
     short = card["text"]  # messages are live: the stand-in updates them on edits
-    detail = next(d for d in data_of(card) if d.startswith("d:"))
+    detail = next(d for d in data_of(card) if d.startswith("e:") and d.endswith(":1"))
     await amina.press(card, detail)
     edited = await amina.wait_for_edit(card["message_id"])
     assert len(edited["text"]) > len(short) and edited["text"].startswith(short.split("\n")[0])
-    assert not any(d.startswith("d:") for d in data_of(edited))
+    assert not any(d.startswith("e:") and d.endswith(":1") for d in data_of(edited))
 
     others = next(d for d in data_of(edited) if d.startswith("o:"))
     await amina.press(edited, others)
@@ -132,7 +131,7 @@ async def test_detail_other_answers_and_feedback(harness: Harness) -> None:
     assert answer.get("text")
     after = await amina.wait_for_edit(card["message_id"])
     assert not any(d.startswith("f:") for d in data_of(after))
-    async with harness.services.db.session() as session:
+    async with harness.db.session() as session:
         [feedback] = list(await session.scalars(select(Feedback)))
     assert feedback.helpful is False and feedback.entry_id == vote.split(":")[2]
 
@@ -143,9 +142,11 @@ async def test_forged_and_stale_answer_buttons(harness: Harness) -> None:
     [menu] = await amina.wait_for_messages(1)
     for forged in (
         "f:12345:heating-set-point:1",
-        "e:99:no-such-entry",
+        "e:99:no-such-entry:0",
         "o:77",
-        "d:x:y",
+        "e:x:y:1",
+        "m:home",
+        "h:extra",
         "c:nope:0",
     ):
         query = await amina.press_data(menu["message_id"], forged)
@@ -153,7 +154,7 @@ async def test_forged_and_stale_answer_buttons(harness: Harness) -> None:
         assert answer.get("text") == "Ce bouton ne marche plus."
         [fresh] = await amina.wait_for_messages(1)
         assert len(buttons(fresh)) == 4
-    async with harness.services.db.session() as session:
+    async with harness.db.session() as session:
         assert list(await session.scalars(select(Feedback))) == []
 
 
@@ -164,7 +165,7 @@ async def test_browsing_without_typing(harness: Harness) -> None:
     await lina.press(menu, "m:water_energy")
     topics = await lina.wait_for_edit(menu["message_id"])
     assert "c:water.leaks:0" in data_of(topics)
-    assert "m:home" in data_of(topics)
+    assert "h" in data_of(topics)
     await lina.press(topics, "c:water.leaks:0")
     listing = await lina.wait_for_edit(menu["message_id"])
     entries = [d for d in data_of(listing) if d.startswith("e:0:")]

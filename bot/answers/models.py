@@ -1,0 +1,43 @@
+"""The question log behind /gaps and the 👍/👎 votes on answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, utcnow
+
+
+class QuestionLog(Base):
+    """A question residents asked, for /gaps. No user id or name is kept with it."""
+
+    __tablename__ = "questions"
+
+    # Chosen by the application (random), so buttons can name the question before it is written.
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(String(300))
+    normalized: Mapped[str] = mapped_column(String(300))
+    out_of_scope: Mapped[bool] = mapped_column(Boolean)
+    confident: Mapped[bool] = mapped_column(Boolean)
+    top_entry_id: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    results: Mapped[Any] = mapped_column(JSON)
+
+
+class Feedback(Base):
+    """A 👍/👎 on an answer shown for a question."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[str] = mapped_column(String(64))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,123 @@
+"""The durable inbox: no update is lost in a crash, none is answered twice.
+
+An update is stored here before it is confirmed to Telegram (long polling confirms by asking
+for the next offset; a webhook by answering 200), and marked handled once every handler has
+run. After a crash, what was stored but not handled is replayed at start-up, in order.
+Handled rows are kept a day, payload dropped: their ids tell a redelivered update (Telegram
+retries webhooks) from a new one, and the highest id is where long polling resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, delete, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.clock import Clock, system_clock
+from bot.storage.base import Base
+from bot.storage.database import Database
+from bot.storage.upsert import upsert
+
+KEEP_HANDLED = timedelta(days=1)
+
+
+class InboxUpdate(Base):
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Inbox:
+    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+        # Group commit: marks that arrive while one is being written go in the next write,
+        # one transaction for many updates under load, no waiting when idle.
+        self._marks: list[int] = []
+        self._written: asyncio.Future[None] | None = None
+        self._writing = asyncio.Lock()
+
+    async def store(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store raw updates in one transaction; return those not seen before, in order."""
+        if not updates:
+            return []
+        now = self._clock()
+        ids = [int(u["update_id"]) for u in updates]
+        async with self._db.session() as session:
+            known = set(
+                await session.scalars(
+                    select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids))
+                )
+            )
+            fresh = [u for u in updates if int(u["update_id"]) not in known]
+            for item in fresh:
+                await session.execute(
+                    upsert(
+                        self._db.dialect,
+                        InboxUpdate.__table__,  # type: ignore[arg-type]
+                        {"update_id": item["update_id"], "payload": item, "received_at": now},
+                        key=["update_id"],
+                    )
+                )
+        return fresh
+
+    async def handled(self, update_id: int) -> None:
+        """Returns once the mark is committed, shared with the marks of concurrent updates."""
+        self._marks.append(update_id)
+        if self._written is None:
+            self._written = asyncio.get_running_loop().create_future()
+        written = self._written
+        async with self._writing:
+            if not written.done():
+                marks, self._marks, self._written = self._marks, [], None
+                try:
+                    await self._mark(marks)
+                except BaseException as exc:
+                    written.set_exception(exc)
+                else:
+                    written.set_result(None)
+        await written
+
+    async def _mark(self, update_ids: list[int]) -> None:
+        async with self._db.session() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id.in_(update_ids))
+                .values(handled_at=self._clock(), payload=None)
+            )
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """Stored but never handled (the process stopped first), oldest first."""
+        async with self._db.reading() as session:
+            rows = await session.scalars(
+                select(InboxUpdate.payload)
+                .where(InboxUpdate.handled_at.is_(None))
+                .order_by(InboxUpdate.update_id)
+            )
+            return [dict(p) for p in rows if p]
+
+    async def next_offset(self) -> int | None:
+        """The getUpdates offset that confirms everything stored, or None for a fresh inbox."""
+        async with self._db.reading() as session:
+            highest = await session.scalar(select(func.max(InboxUpdate.update_id)))
+        return None if highest is None else int(highest) + 1
+
+    async def prune(self) -> int:
+        """Forget handled updates older than a day, keeping the highest id (the offset)."""
+        cutoff = self._clock() - KEEP_HANDLED
+        async with self._db.session() as session:
+            highest = await session.scalar(select(func.max(InboxUpdate.update_id)))
+            result = await session.execute(
+                delete(InboxUpdate).where(
+                    InboxUpdate.handled_at.is_not(None),
+                    InboxUpdate.handled_at < cutoff,
+                    InboxUpdate.update_id != (highest or 0),
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,62 @@
+"""Every kind of inline button data, in one place (encoded by bot.telegram.callbacks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.telegram.callbacks import callback
+
+BROWSED = 0  # question id of an entry reached by browsing, not by a question
+
+
+@callback("h")
+@dataclass(frozen=True)
+class Home:
+    """The main menu."""
+
+
+@callback("m")
+@dataclass(frozen=True)
+class Topic:
+    topic: str
+
+
+@callback("c")
+@dataclass(frozen=True)
+class Category:
+    category: str
+    page: int
+
+
+@callback("e")
+@dataclass(frozen=True)
+class ShowEntry:
+    question: int  # BROWSED, or the logged question it answers
+    entry: str
+    detail: bool
+
+
+@callback("o")
+@dataclass(frozen=True)
+class OtherAnswers:
+    question: int
+
+
+@callback("f")
+@dataclass(frozen=True)
+class Vote:
+    question: int
+    entry: str
+    helpful: bool
+
+
+@callback("lm")
+@dataclass(frozen=True)
+class LanguageMenu:
+    """The language chooser."""
+
+
+@callback("l")
+@dataclass(frozen=True)
+class ChooseLanguage:
+    code: str

@@ -1,0 +1,47 @@
+"""/reload (staff only): load the content files again without a restart.
+
+A bad edit keeps the content in service and the staff member reads every problem found.
+Each worker reloads on its own: with several, send SIGHUP to each (see the README).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.ext import CommandHandler, filters
+
+from bot.answers.content import ContentError
+from handlers.context import BotContext
+from handlers.replies import bold, show
+
+log = logging.getLogger(__name__)
+MAX_PROBLEMS = 20
+
+
+async def reload_content(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    t = context.t
+    services = context.services
+    if not services.is_admin(user.id if user else None):
+        await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
+        return
+    try:
+        answerer = await services.answers.reload_in_background()
+    except ContentError as exc:
+        lines = [bold(t._("The content has problems: nothing was changed."))]
+        lines += [f"• {html.escape(p, quote=False)}" for p in exc.problems[:MAX_PROBLEMS]]
+        if len(exc.problems) > MAX_PROBLEMS:
+            lines.append(t._("…and {n} more.", n=len(exc.problems) - MAX_PROBLEMS))
+        await show(update, "\n".join(lines), edit=False)
+        return
+    log.info("content reloaded by staff: %d entries", len(answerer.entries))
+    await show(
+        update,
+        t._("Content reloaded: {n} answers.", n=len(answerer.entries)),
+        edit=False,
+    )
+
+
+HANDLERS = [CommandHandler("reload", reload_content, filters.ChatType.PRIVATE)]
