@@ -46,19 +46,20 @@ class Fault:
 
 @dataclass
 class _Bucket:
-    """Token bucket: `rate` tokens a second, holding at most `capacity`."""
+    """Token bucket: `rate` tokens a second, holding at most `capacity` (full at first)."""
 
     rate: float
     capacity: float
-    tokens: float = -1.0
+    tokens: float = field(init=False)
     stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.tokens = self.capacity
 
     def wait(self, now: float) -> float:
         """Seconds until a token is available (0 if one is)."""
-        if self.tokens < 0:
-            self.tokens = self.capacity
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.stamp) * self.rate)
+        self.stamp = max(self.stamp, now)
         return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
 
 
@@ -124,8 +125,7 @@ class Faults:
             wanted.append((("chat", chat_id), rate, max(1.0, limits.group_per_minute)))
         elif chat_id is not None and limits.private_per_second:
             rate = limits.private_per_second
-            burst = max(1.0, float(limits.private_burst), rate)
-            wanted.append((("chat", chat_id), rate, burst))
+            wanted.append((("chat", chat_id), rate, max(1.0, float(limits.private_burst))))
         now = time.monotonic()
         buckets = [self._buckets.setdefault(key, _Bucket(r, c)) for key, r, c in wanted]
         wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
