@@ -219,7 +219,3 @@ class Faults:
             for (name, status), n in self.served.items()
             if (method is None or name == method.lower()) and (code is None or status == code)
         )
-
-    def reset(self) -> None:
-        """Forget every planned failure, flood limit, block and counter."""
-        self.__init__()  # type: ignore[misc]

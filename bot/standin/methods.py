@@ -62,6 +62,8 @@ async def get_me(standin: BotAPIStandin, params: JSON, files: Files) -> JSON:
         "supports_inline_queries": False,
         "can_connect_to_business": False,
         "has_main_web_app": False,
+        "has_topics_enabled": False,
+        "allows_users_to_create_topics": False,
     }
 
 
@@ -177,15 +179,15 @@ async def get_chat(standin: BotAPIStandin, params: JSON, files: Files) -> JSON:
 # -- the command menu
 
 
-def scope_key(scope: Any) -> tuple[Any, ...]:
-    scope = scope or {"type": "default"}
+def _commands_key(standin: BotAPIStandin, params: JSON) -> tuple[tuple[Any, ...], str]:
+    """(scope type, chat_id, user_id), language_code; a chat scope needs a known chat."""
+    scope = params.get("scope") or {"type": "default"}
     if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
         raise bad("can't parse BotCommandScope JSON object")
-    return (scope["type"], as_int(scope.get("chat_id")), as_int(scope.get("user_id")))
-
-
-def _commands_key(params: JSON) -> tuple[tuple[Any, ...], str]:
-    return scope_key(params.get("scope")), str(params.get("language_code") or "")
+    chat_id, user_id = as_int(scope.get("chat_id")), as_int(scope.get("user_id"))
+    if scope["type"].startswith("chat") and standin.chat(chat_id or 0) is None:
+        raise bad("chat not found")
+    return (scope["type"], chat_id, user_id), str(params.get("language_code") or "")
 
 
 @api_method("setMyCommands")
@@ -204,7 +206,7 @@ async def set_my_commands(standin: BotAPIStandin, params: JSON, files: Files) ->
         if not isinstance(description, str) or not 1 <= len(description) <= 256:
             raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
         stored.append({"command": name.lstrip("/").lower(), "description": description})
-    key = _commands_key(params)
+    key = _commands_key(standin, params)
     if stored:
         standin.command_menus[key] = stored
     else:
@@ -214,10 +216,10 @@ async def set_my_commands(standin: BotAPIStandin, params: JSON, files: Files) ->
 
 @api_method("getMyCommands")
 async def get_my_commands(standin: BotAPIStandin, params: JSON, files: Files) -> list[JSON]:
-    return list(standin.command_menus.get(_commands_key(params), []))
+    return list(standin.command_menus.get(_commands_key(standin, params), []))
 
 
 @api_method("deleteMyCommands")
 async def delete_my_commands(standin: BotAPIStandin, params: JSON, files: Files) -> bool:
-    standin.command_menus.pop(_commands_key(params), None)
+    standin.command_menus.pop(_commands_key(standin, params), None)
     return True

@@ -58,7 +58,6 @@ _INT_PARAMS = frozenset(
         "timeout",
         "cache_time",
         "max_connections",
-        "live_period",
     }
 )
 _FLOAT_PARAMS = frozenset({"latitude", "longitude", "horizontal_accuracy"})
@@ -104,7 +103,8 @@ class ApiError(Exception):
             title = f"{self.code} {self.description}"
             page = f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
             page += f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
-            return web.Response(status=self.code, text=page + "</body>\r\n</html>\r\n")
+            page += "</body>\r\n</html>\r\n"
+            return web.Response(status=self.code, text=page, content_type="text/html")
         body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}

@@ -15,7 +15,18 @@ from bot.standin.chats import SimChat, now
 from bot.standin.entities import found_entities
 from bot.standin.protocol import JSON, snapshot
 
-_FORWARDED_KEYS = ("text", "entities", "photo", "document", "sticker", "voice", "caption")
+_FORWARDED_KEYS = (
+    "text",
+    "entities",
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "location",
+    "venue",
+    "caption",
+    "caption_entities",
+)
 _ADMIN_RIGHTS = {
     "can_be_edited": False,
     "is_anonymous": False,

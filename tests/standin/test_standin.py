@@ -222,6 +222,8 @@ async def test_commands_are_stored_per_scope_and_language(server: BotAPIStandin,
     assert [p.get("language_code") for p in server.calls_of("setMyCommands")] == [None, "fr", None]
     with pytest.raises(BadRequest, match="Bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Bad-Command", "x")])
+    with pytest.raises(BadRequest, match="Chat not found"):  # a chat that never wrote to us
+        await bot.set_my_commands([BotCommand("gaps", "x")], scope=BotCommandScopeChat(4242))
 
 
 @pytest.mark.asyncio
