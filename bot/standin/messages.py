@@ -85,18 +85,18 @@ def formatted(
     """Text and entities after parse_mode (HTML only) or explicit entities, trimmed."""
     raw = params.get(text_key)
     text = "" if raw is None else str(raw)
-    mode = str(params.get("parse_mode") or "").lower()
-    if params.get(entities_key) is not None:
-        entities = explicit_entities(params[entities_key], text)
-    elif mode == "html":
+    mode = str(params.get("parse_mode") or "").strip().lower() or "none"
+    if mode == "html":  # a parse_mode wins over explicit entities, as in Telegram
         try:
             text, entities = parse_html(text)
         except EntityParseError as error:
             raise bad(f"can't parse entities: {error}") from None
-    elif mode in ("", "none"):
-        entities = []
-    else:  # Telegram parses Markdown; the stand-in refuses it rather than guess
+    elif mode != "none":  # Telegram parses Markdown; the stand-in refuses it rather than guess
         raise bad("unsupported parse_mode")
+    elif params.get(entities_key) is not None:
+        entities = explicit_entities(params[entities_key], text)
+    else:
+        entities = []
     text, entities = trim(text, entities)
     if not text and not allow_empty:
         raise bad("message text is empty")

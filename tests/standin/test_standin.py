@@ -16,6 +16,7 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MessageEntity,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -121,6 +122,9 @@ async def test_html_parsing_and_errors(server: BotAPIStandin, bot: Bot) -> None:
         await bot.send_message(1004, "<b> </b>", parse_mode="HTML")
     with pytest.raises(BadRequest, match="Unsupported parse_mode"):
         await bot.send_message(1004, "*Fin*", parse_mode="MarkdownV2")
+    bold = MessageEntity("bold", 0, 3)
+    plain = await bot.send_message(1004, "Eau <b>", entities=[bold])
+    assert plain.text == "Eau <b>" and plain.entities == (bold,)
 
 
 @pytest.mark.asyncio
