@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.standin.protocol import JSON
+from bot.standin.protocol import JSON, snapshot
 
 if TYPE_CHECKING:
     from bot.standin.server import BotAPIStandin
@@ -72,9 +72,9 @@ class SimChat:
             replied = self._messages.get(reply_to)
             if replied is None:
                 raise AssertionError(f"chat {self.id}: no message {reply_to} to reply to")
-            message["reply_to_message"] = {
-                k: v for k, v in replied.items() if k != "reply_to_message"
-            }
+            message["reply_to_message"] = snapshot(
+                {k: v for k, v in replied.items() if k != "reply_to_message"}
+            )
         message.update(content)
         self._messages[message["message_id"]] = message
         return message
