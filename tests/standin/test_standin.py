@@ -306,3 +306,26 @@ async def test_resident_media_and_files_sent_back(server: BotAPIStandin, bot: Bo
         await bot.send_photo(1012, document.document.file_id)
     with pytest.raises(BadRequest, match="Wrong file identifier"):
         await bot.send_photo(1012, photo="not-a-file-id")
+
+
+@pytest.mark.asyncio
+async def test_places_chat_actions_and_get_chat(server: BotAPIStandin, bot: Bot) -> None:
+    user = server.user(1013, "Nour", username="nour")
+    group = server.group(-1001013, "Les Lilas")
+    sent = await bot.send_venue(1013, 48.85, 2.35, "Repair café", "12 rue des Lilas")
+    assert sent.venue is not None and sent.location is not None
+    assert (await bot.send_location(1013, 48.8, 2.3)).location is not None
+    with pytest.raises(BadRequest, match="Wrong coordinates"):
+        await bot.send_location(1013, 91, 2.3)
+    assert [sorted(k for k in m if k in {"venue", "location"}) for m in user.inbox] == [
+        ["location", "venue"],
+        ["location"],
+    ]
+    assert await bot.send_chat_action(1013, "upload_document")
+    assert user.chat_actions == ["upload_document"]
+    with pytest.raises(BadRequest, match="Wrong parameter action"):
+        await bot.send_chat_action(1013, "dancing")
+    chat = await bot.get_chat(1013)
+    assert (chat.type, chat.username, chat.first_name) == ("private", "nour", "Nour")
+    info = await bot.get_chat(-1001013)
+    assert (info.type, info.title) == ("supergroup", "Les Lilas") and group.inbox == []
