@@ -345,8 +345,9 @@ class SimGroup(SimChat):
             word = word[: entity["length"] * 2].decode("utf-16-le").lower()
             if entity["type"] == "mention" and word == f"@{name}":
                 return True
-            if entity["type"] == "bot_command" and entity["offset"] == 0:
-                return "@" not in word or word.endswith(f"@{name}")
+            commands_us = "@" not in word or word.endswith(f"@{name}")
+            if entity["type"] == "bot_command" and entity["offset"] == 0 and commands_us:
+                return True
         return False
 
     async def deliver(self, kind: str, message: JSON) -> None:

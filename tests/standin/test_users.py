@@ -80,7 +80,10 @@ async def test_group_privacy_mode_mentions_replies_and_commands(
     await amina.send("/start@residents_test_bot lilas", chat=group)
     menu = await group.wait_for_message()
     assert menu["text"] == "Welcome lilas" and group.inbox[-1] is menu
-    await amina.send("/start@some_other_bot", chat=group)
+    assert not group.is_for_bot(await amina.send("/start@some_other_bot", chat=group))
+    assert group.is_for_bot(
+        await amina.send("/help@some_other_bot @residents_test_bot", chat=group)
+    )
     await lina.send("/start", chat=group)
     assert (await group.wait_for_message())["text"] == "Welcome"
     texts = [m.get("text") for m in group.messages]
