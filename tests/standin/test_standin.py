@@ -1,111 +1,29 @@
-"""The Bot API stand-in, driven by a real python-telegram-bot Bot and Application (no mocks):
-if PTB accepts its answers and raises the right exceptions, end-to-end tests built on it mean
-something."""
+"""The Bot API stand-in's core methods, driven by a real python-telegram-bot Bot and
+Application (no mocks): if PTB accepts its answers and raises the right exceptions, end-to-end
+tests built on it mean something."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 import warnings
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MessageEntity,
     ReplyKeyboardMarkup,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
 
-from bot.standin import BotAPIStandin, EntityParseError, SimUser, parse_entities
-
-TOKEN = "123456:TEST-TOKEN"
-
-
-@pytest_asyncio.fixture
-async def server() -> AsyncIterator[BotAPIStandin]:
-    async with BotAPIStandin(TOKEN) as standin:
-        yield standin
-
-
-@pytest_asyncio.fixture
-async def bot(server: BotAPIStandin) -> AsyncIterator[Bot]:
-    async with make_bot(server) as client:
-        yield client
-
-
-def make_bot(server: BotAPIStandin, token: str = TOKEN) -> Bot:
-    return Bot(
-        token, base_url=f"{server.base_url}/bot", base_file_url=f"{server.base_url}/file/bot"
-    )
-
-
-def seconds(retry_after: int | dtm.timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, dtm.timedelta) else retry_after
-
-
-async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.message is not None and update.message.text is not None
-    await update.message.reply_text(update.message.text)
-
-
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    assert update.message is not None
-    keyboard = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton("Yes", callback_data="answer:yes")],
-            [InlineKeyboardButton("Site", url="https://example.org")],
-        ]
-    )
-    args = " ".join(context.args or [])
-    await update.message.reply_html(f"<b>Welcome</b> {args}".strip(), reply_markup=keyboard)
-
-
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer("Noted")
-    await query.edit_message_text(f"You chose {query.data}")
-
-
-@pytest_asyncio.fixture
-async def app(server: BotAPIStandin) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    application = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url(f"{server.base_url}/bot")
-        .base_file_url(f"{server.base_url}/file/bot")
-        .build()
-    )
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CallbackQueryHandler(on_button))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
-    await application.initialize()
-    await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+from bot.standin import BotAPIStandin, SimUser
+from tests.standin.conftest import TOKEN, make_bot, seconds
 
 
 @pytest.mark.asyncio
@@ -202,8 +120,11 @@ async def test_html_parsing_and_errors(server: BotAPIStandin, bot: Bot) -> None:
 
     with pytest.raises(BadRequest, match="Message text is empty"):
         await bot.send_message(1004, "<b> </b>", parse_mode="HTML")
-    with pytest.raises(EntityParseError, match=r"Character '\.' is reserved"):
-        parse_entities("Fin.", "MarkdownV2")
+    with pytest.raises(BadRequest, match="Unsupported parse_mode"):
+        await bot.send_message(1004, "*Fin*", parse_mode="MarkdownV2")
+    bold = MessageEntity("bold", 0, 3)
+    plain = await bot.send_message(1004, "Eau <b>", entities=[bold])
+    assert plain.text == "Eau <b>" and plain.entities == (bold,)
 
 
 @pytest.mark.asyncio
@@ -243,18 +164,10 @@ async def test_blocked_user_gets_forbidden_and_my_chat_member(
 
 
 @pytest.mark.asyncio
-async def test_flood_control_and_injected_failures(server: BotAPIStandin, bot: Bot) -> None:
+async def test_injected_errors_reach_ptb_as_telegram_errors(
+    server: BotAPIStandin, bot: Bot
+) -> None:
     server.user(1007)
-    server.set_flood_limit(per_chat_per_second=1, global_per_second=None, retry_after=3)
-    await bot.send_message(1007, "one")
-    with pytest.raises(RetryAfter) as caught, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        await bot.send_message(1007, "two")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert seconds(caught.value.retry_after) == 3
-    server.set_flood_limit(None, None)
-
     server.fail_next("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
     with pytest.raises(RetryAfter) as caught, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -266,6 +179,7 @@ async def test_flood_control_and_injected_failures(server: BotAPIStandin, bot: B
     with pytest.raises(BadRequest, match="Something odd"):
         await bot.send_message(1007, "four")
     assert (await bot.send_message(1007, "five")).text == "five"
+    assert server.faults.count("sendMessage", 429) == 1 and server.faults.count() == 1
 
 
 @pytest.mark.asyncio
@@ -312,6 +226,8 @@ async def test_commands_are_stored_per_scope_and_language(server: BotAPIStandin,
     assert [p.get("language_code") for p in server.calls_of("setMyCommands")] == [None, "fr", None]
     with pytest.raises(BadRequest, match="Bot_command_invalid"):
         await bot.set_my_commands([BotCommand("Bad-Command", "x")])
+    with pytest.raises(BadRequest, match="Chat not found"):  # a chat that never wrote to us
+        await bot.set_my_commands([BotCommand("gaps", "x")], scope=BotCommandScopeChat(4242))
 
 
 @pytest.mark.asyncio
@@ -365,32 +281,51 @@ async def test_get_updates_offsets_and_long_polling(server: BotAPIStandin, bot: 
 
 
 @pytest.mark.asyncio
-async def test_resident_media_and_file_download(server: BotAPIStandin, bot: Bot) -> None:
+async def test_resident_media_and_files_sent_back(server: BotAPIStandin, bot: Bot) -> None:
     user: SimUser = server.user(1012, "Sam", username="sam", language_code=None)
     await user.send_sticker("🌱")
     await user.send_photo("Fuite", data=b"\xff\xd8photo\xff\xd9")
     await user.send_voice(duration=4)
     await user.send_location(48.85, 2.35)
     await user.send_document("facture.pdf")
-    await user.send_contact("+33600000000")
     messages = [u.message for u in await bot.get_updates() if u.message]
-    sticker, photo, voice, location, document, contact = messages
+    sticker, photo, voice, location, document = messages
     assert sticker.sticker is not None and sticker.sticker.emoji == "🌱"
-    assert photo.photo[-1].width == 800 and photo.caption == "Fuite"
+    assert photo.photo[-1].width == 1024 and photo.caption == "Fuite"
+    assert [p.width for p in photo.photo] == [90, 320, 800, 1024]
     assert voice.voice is not None and voice.voice.mime_type == "audio/ogg"
     assert voice.api_kwargs == {} and user.message(voice.message_id)["voice"]["duration"] == 4
     assert location.location is not None and location.location.latitude == 48.85
     assert document.document is not None and document.document.mime_type == "application/pdf"
-    assert contact.contact is not None and contact.contact.user_id == 1012
     assert sticker.from_user is not None and sticker.from_user.username == "sam"
+    assert server.file_bytes(photo.photo[-1].file_id) == b"\xff\xd8photo\xff\xd9"
 
-    file = await bot.get_file(photo.photo[-1].file_id)
-    assert bytes(await file.download_as_bytearray()) == b"\xff\xd8photo\xff\xd9"
-    uploaded = await bot.send_photo(
-        1012, photo=b"\x89PNG fake", caption="<i>Vue</i>", parse_mode="HTML"
-    )
-    assert uploaded.caption == "Vue" and uploaded.caption_entities[0].type == "italic"
     again = await bot.send_document(1012, document.document.file_id)
     assert again.document is not None and again.document.file_name == "facture.pdf"
+    with pytest.raises(BadRequest, match=r"(?i)file of type Document as Photo"):
+        await bot.send_photo(1012, document.document.file_id)
     with pytest.raises(BadRequest, match="Wrong file identifier"):
         await bot.send_photo(1012, photo="not-a-file-id")
+
+
+@pytest.mark.asyncio
+async def test_places_chat_actions_and_get_chat(server: BotAPIStandin, bot: Bot) -> None:
+    user = server.user(1013, "Nour", username="nour")
+    group = server.group(-1001013, "Les Lilas")
+    sent = await bot.send_venue(1013, 48.85, 2.35, "Repair café", "12 rue des Lilas")
+    assert sent.venue is not None and sent.location is not None
+    assert (await bot.send_location(1013, 48.8, 2.3)).location is not None
+    with pytest.raises(BadRequest, match="Wrong coordinates"):
+        await bot.send_location(1013, 91, 2.3)
+    assert [sorted(k for k in m if k in {"venue", "location"}) for m in user.inbox] == [
+        ["location", "venue"],
+        ["location"],
+    ]
+    assert await bot.send_chat_action(1013, "upload_document")
+    assert user.chat_actions == ["upload_document"]
+    with pytest.raises(BadRequest, match="Wrong parameter action"):
+        await bot.send_chat_action(1013, "dancing")
+    chat = await bot.get_chat(1013)
+    assert (chat.type, chat.username, chat.first_name) == ("private", "nour", "Nour")
+    info = await bot.get_chat(-1001013)
+    assert (info.type, info.title) == ("supergroup", "Les Lilas") and group.inbox == []
