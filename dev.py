@@ -37,8 +37,9 @@ def say(message: str) -> None:
     print(f"dev.py: {message}", file=sys.stderr, flush=True)
 
 
-def fingerprint() -> str:
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+def fingerprint(extras: str) -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return f"{digest} {extras}"
 
 
 def bootstrap_pip() -> None:
@@ -58,8 +59,10 @@ def bootstrap_pip() -> None:
         subprocess.run([str(PYTHON), f"{path}/pip", "install", "-q", str(path)], check=True)
 
 
-def ensure_environment() -> None:
-    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == fingerprint():
+def ensure_environment(extras: str) -> None:
+    """`extras` is "" to run the assistant, "[test]" to also run the tests."""
+    wanted = {fingerprint(extras), fingerprint("[test]")}
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() in wanted:
         return
     if not PYTHON.exists():
         say("creating the virtual environment in .venv (once)")
@@ -70,19 +73,19 @@ def ensure_environment() -> None:
             venv.create(VENV, with_pip=False)
             say("this Python cannot install pip by itself: fetching pip")
             bootstrap_pip()
-    say("installing the project and its test tools (about a minute, once)")
+    say("installing the project" + (" and its test tools" if extras else "") + " (once)")
     env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], check=True, env=env
+        [str(PYTHON), "-m", "pip", "install", "-q", "-e", f"{ROOT}{extras}"], check=True, env=env
     )
-    STAMP.write_text(fingerprint())
+    STAMP.write_text(fingerprint(extras))
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__)
         return 0
-    ensure_environment()
+    ensure_environment("[test]" if argv[0] == "test" else "")
     if argv[0] == "test":
         command = [str(PYTHON), "-m", "pytest", *argv[1:]]
     else:
