@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.i18n import Translator
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
@@ -35,10 +36,8 @@ async def on_question(update: Update, context: BotContext) -> None:
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
         )
         return
-    if answer.small_talk:
-        greeting = t._("Hello!") + "\n\n"
-        text = greeting + t._("Ask me a question in your own words, or choose a topic below.")
-        await show(update, text, main_menu(t), edit=False)
+    if answer.courtesy is not None:
+        await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
     fallback = services.catalogs.default_locale
@@ -116,6 +115,18 @@ async def on_entry(update: Update, context: BotContext) -> None:
             detail_shown=data.detail,
             others=logged is not None and len(logged.results) > 1,
         ),
+    )
+
+
+def courtesy_text(t: Translator, kind: str) -> str:
+    if kind == "thanks":
+        return t._("You're welcome! Ask me anything else, or choose a topic below.")
+    if kind == "goodbye":
+        return t._("Goodbye! Come back whenever you like.")
+    return (
+        t._("Hello!")
+        + "\n\n"
+        + t._("Ask me a question in your own words, or choose a topic below.")
     )
 
 

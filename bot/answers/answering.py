@@ -6,11 +6,12 @@ call it, so what the CLI scores is exactly what residents get.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answers.content import ContentSet, Entry
+from bot.answers.courtesy import GREETING, Courtesy
 from bot.answers.langdetect import Detection, LanguageDetection
-from bot.answers.search import Match, SearchIndex, is_out_of_scope_topic
+from bot.answers.search import Match, SearchIndex, informativeness, is_out_of_scope_topic
 from bot.answers.textnorm import words
 
 # Questions are searched on their first characters: a pasted letter must not slow us down.
@@ -18,6 +19,9 @@ SEARCH_CHARS = 600
 # Below this detection confidence, a question with no trusted answer is searched again in
 # every language (the detector may be wrong on a short or mixed text).
 SURE_LANGUAGE = 0.6
+# Thanks or a goodbye among at most this many words, with no answer found: a courtesy reply.
+COURTESY_WORDS = 6
+COURTESY_INFORMATIVE = 2.5  # on search.informativeness's scale: "info", "lot" are under it
 
 
 ANSWER, UNSURE, OUT_OF_SCOPE = "answer", "unsure", "out_of_scope"
@@ -53,7 +57,11 @@ class Answer:
     decision: str  # ANSWER, UNSURE or OUT_OF_SCOPE
     results: list[Match] = field(default_factory=list)
     topic: Entry | None = None
-    small_talk: bool = False
+    courtesy: str | None = None  # greeting, thanks or goodbye: a message with nothing to search
+
+    @property
+    def small_talk(self) -> bool:
+        return self.courtesy is not None
 
     @property
     def out_of_scope(self) -> bool:
@@ -81,12 +89,23 @@ class Answerer:
         languages: tuple[str, ...],
         default_locale: str,
         thresholds: Thresholds | None = None,
+        courtesy: Courtesy | None = None,
     ) -> None:
         self.content = content
         self.languages = languages
         self.default_locale = default_locale
         self.thresholds = thresholds or Thresholds()
-        self.index = SearchIndex(content, languages)
+        self.courtesy = courtesy or Courtesy()
+        # Courtesy words say nothing about a question: the search ignores them (as synonyms
+        # of nothing), and a message made only of them gets a courtesy reply.
+        synonyms = {
+            lang: {
+                **dict.fromkeys(self.courtesy.words_of(lang), ""),
+                **content.synonyms.get(lang, {}),
+            }
+            for lang in languages
+        }
+        self.index = SearchIndex(replace(content, synonyms=synonyms), languages)
         self.detection = LanguageDetection(languages)
         self.entries = {e.id: e for e in content.answers}
         self._by_category: dict[str, list[Entry]] = {}
@@ -109,9 +128,16 @@ class Answerer:
             return Answer(question, lang, detection.lang, UNSURE)
         courtesy = self._courtesy_language(text, lang)
         if courtesy is not None:
-            return Answer(question, courtesy, detection.lang, ANSWER, small_talk=True)
+            kind = self.courtesy.kind(text, courtesy)
+            return Answer(question, courtesy, detection.lang, ANSWER, courtesy=kind)
         matches = self.matches(text, detection)
         decision, topic = self.decide(matches)
+        if decision != ANSWER and self._mostly_courtesy(text, lang):
+            # "thanks a lot", "merci pour l'info": thanks with a few common words around them
+            # ("merci, et pour le chauffage ?" is a question: "chauffage" says something).
+            kind = self.courtesy.kind(text, lang)
+            if kind != GREETING:
+                return Answer(question, lang, detection.lang, ANSWER, courtesy=kind)
         in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
         return Answer(question, lang, detection.lang, decision, in_scope, topic)
 
@@ -124,6 +150,14 @@ class Answerer:
         if first != self.languages and unsure and self.decide(matches)[0] != ANSWER:
             matches = self.index.search(text, self.languages, fuzzy=detection.lang)
         return matches
+
+    def _mostly_courtesy(self, text: str, lang: str) -> bool:
+        index = self.index.indexes[lang]
+        tokens = words(text)
+        rest = [w for w in tokens if w not in index.courtesy]
+        return len(tokens) <= COURTESY_WORDS and all(
+            informativeness(w, lang) < COURTESY_INFORMATIVE for w in rest
+        )
 
     def _courtesy_language(self, text: str, lang: str) -> str | None:
         """The language of a message made only of greetings or thanks, if it is one."""

@@ -276,3 +276,21 @@ async def test_the_vote_is_thanked_in_the_language_of_the_answer(harness: Harnes
         "Thank you! Your answer helps us improve."
     )
     assert answer["text"] != "Merci ! Votre réponse nous aide à nous améliorer."
+
+
+async def test_thanks_get_you_are_welcome_in_the_residents_language(harness: Harness) -> None:
+    cases = [
+        ("fr", "merci !", "Avec plaisir"),
+        ("en", "thanks a lot", "You're welcome"),
+        ("ar", "شكرا", "عفوًا"),
+        ("pt", "obrigada", "De nada"),
+        ("es", "muchas gracias", "¡De nada!"),
+        ("fr", "au revoir", "Au revoir"),
+        ("en", "hello", "Hello!"),
+    ]
+    for number, (lang, text, expected) in enumerate(cases):
+        resident = harness.resident(1100 + number, lang)
+        await resident.send(text)
+        [reply] = await resident.wait_for_messages(1)
+        assert reply["text"].startswith(expected), (text, reply["text"])
+        assert reply["text"].count(expected) == 1
