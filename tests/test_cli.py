@@ -155,7 +155,9 @@ def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) ->
 
 
 def test_a_real_word_is_not_corrected_into_another(capsys) -> None:
-    """"etage" (floor) is one letter from "stage" (internship): it must not route to jobs."""
-    result = ask_json("", capsys, "j'habite au 3e etage, comment baisser le chauffage", "fr")
+    """ "etage" (floor) is one letter from "stage" (internship): it must not route to jobs."""
+    result = ask_json(
+        "sqlite:///unused", capsys, "j'habite au 3e etage, comment baisser le chauffage", "fr"
+    )
     assert result["decision"] != "out_of_scope"
     assert result["results"][0]["category"] == "energy.heating"
