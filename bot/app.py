@@ -144,6 +144,8 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         # httpcore scans its whole pool on every request: keep it just above the workers.
         .connection_pool_size(settings.max_concurrent_updates + 4)
         .get_updates_connection_pool_size(2)
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
         .rate_limiter(RetryingLimiter())
         .post_init(post_init)
         .build()

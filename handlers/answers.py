@@ -9,8 +9,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.telegram.callbacks import decode, is_kind
-from handlers.buttons import BROWSED, OtherAnswers, ShowEntry, Vote
+from bot.i18n import Translator
+from bot.telegram.callbacks import button, decode, is_kind
+from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
 from handlers.entries import entry_buttons, entry_keyboard, entry_text
 from handlers.fallback import stale_button
@@ -35,30 +36,32 @@ async def on_question(update: Update, context: BotContext) -> None:
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
         )
         return
-    if answer.small_talk:
-        greeting = t._("Hello!") + "\n\n"
-        text = greeting + t._("Ask me a question in your own words, or choose a topic below.")
-        await show(update, text, main_menu(t), edit=False)
+    if answer.courtesy is not None:
+        await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
     fallback = services.catalogs.default_locale
+    flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:
-        if answer.topic is not None:
-            contact = answer.topic.text(answer.lang, fallback).answer
-            lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
-            keyboard = InlineKeyboardMarkup([[menu_button(t)]])
-        else:
-            contact = answerer.contact(answer.lang)
-            lines = [
-                bold(t._("I am not sure I understood, and I prefer not to guess.")),
-                t._("This may not be something I can answer.") + " " + html.escape(contact),
-            ]
-            suggestions = [m.entry for m in answer.results[:SUGGESTIONS]]
-            rows = entry_buttons(suggestions, answer.lang, fallback, question_id)
-            if rows:
-                lines.append(t._("Maybe one of these answers can help:"))
-            keyboard = InlineKeyboardMarkup([*rows, [menu_button(t)]])
+        topic = answer.topic
+        contact = (
+            topic.text(answer.lang, fallback).answer if topic else answerer.contact(answer.lang)
+        )
+        lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
+        keyboard = InlineKeyboardMarkup([flag_row, [menu_button(t)]])
         await show(update, "\n\n".join(lines), keyboard, edit=False)
+        return
+    if not answer.confident:
+        # Unsure: say so once, and offer the best guesses rather than refusing.
+        guesses = [m.entry for m in answer.results[:SUGGESTIONS]]
+        rows = entry_buttons(guesses, answer.lang, fallback, question_id)
+        none_row = [button(t._("👎 None of these"), NotWhatIAsked(question_id))]
+        await show(
+            update,
+            bold(t._("I am not sure I understood. Did you mean one of these?")),
+            InlineKeyboardMarkup([*rows, none_row, [menu_button(t)]]),
+            edit=False,
+        )
         return
     best = answer.best
     if best is None:  # cannot happen: a confident answer has a result; never show an error
@@ -113,6 +116,45 @@ async def on_entry(update: Update, context: BotContext) -> None:
             others=logged is not None and len(logged.results) > 1,
         ),
     )
+
+
+def courtesy_text(t: Translator, kind: str) -> str:
+    if kind == "thanks":
+        return t._("You're welcome! Ask me anything else, or choose a topic below.")
+    if kind == "goodbye":
+        return t._("Goodbye! Come back whenever you like.")
+    return (
+        t._("Hello!")
+        + "\n\n"
+        + t._("Ask me a question in your own words, or choose a topic below.")
+    )
+
+
+async def on_not_what_i_asked(update: Update, context: BotContext) -> None:
+    """👎 on an unsure or out-of-scope reply: the question goes to /gaps as unanswered."""
+    query = update.callback_query
+    data = decode(query.data) if query else None
+    if query is None or not isinstance(data, NotWhatIAsked):
+        await stale_button(update, context)
+        return
+    services = context.services
+    if not await services.questions.feedback(data.question, "", False):
+        await stale_button(update, context)
+        return
+    logged = await services.questions.get(data.question)
+    t = services.catalogs.get(logged.lang) if logged else context.t
+    await query.answer(t._("Thank you: the team will see your question and improve my answers."))
+    markup = query.message.reply_markup if query.message else None
+    if markup is not None:
+        kept = [
+            row
+            for row in markup.inline_keyboard
+            if not any(isinstance(decode(b.callback_data), NotWhatIAsked) for b in row)
+        ]
+        try:
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
+        except TelegramError:  # too old to edit: the flag is stored anyway
+            log.debug("could not remove the flag button", exc_info=True)
 
 
 async def on_others(update: Update, context: BotContext) -> None:
@@ -181,4 +223,5 @@ HANDLERS = [
     CallbackQueryHandler(on_entry, pattern=is_kind(ShowEntry)),
     CallbackQueryHandler(on_others, pattern=is_kind(OtherAnswers)),
     CallbackQueryHandler(on_feedback, pattern=is_kind(Vote)),
+    CallbackQueryHandler(on_not_what_i_asked, pattern=is_kind(NotWhatIAsked)),
 ]

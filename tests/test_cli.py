@@ -32,7 +32,8 @@ def ask_json(fresh_db: str, capsys, question: str, lang: str | None = None) -> d
 
 def test_ask_json_follows_the_contract_on_a_fresh_database(fresh_db, capsys) -> None:
     result = ask_json(fresh_db, capsys, "cmt baisser ma facture d'eau")
-    assert set(result) == {"question", "lang", "out_of_scope", "results"}
+    assert set(result) == {"question", "lang", "out_of_scope", "decision", "results"}
+    assert result["decision"] in ("answer", "unsure")
     assert result["question"] == "cmt baisser ma facture d'eau"
     assert result["lang"] == "fr" and result["out_of_scope"] is False
     first = result["results"][0]
@@ -67,6 +68,7 @@ def test_ask_answers_in_the_question_language_and_flags_out_of_scope(fresh_db, c
     assert arabic["lang"] == "ar" and arabic["results"][0]["category"] == "water.drinking"
     rent = ask_json(fresh_db, capsys, "je n'arrive pas à payer mon loyer")
     assert rent["out_of_scope"] is True
+    assert rent["decision"] == "out_of_scope" and rent["topic"] == "rent-payment"
 
 
 def test_ask_jsonl_reads_many_questions_in_one_process(fresh_db, capsys) -> None:
@@ -150,3 +152,12 @@ def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) ->
     assert "ducha" in result.stdout.lower()
     assert "[1]" in result.stdout and "Traceback" not in result.stderr
     assert "you: ¿cómo ahorrar agua en la ducha?" in result.stdout
+
+
+def test_a_real_word_is_not_corrected_into_another(capsys) -> None:
+    """ "etage" (floor) is one letter from "stage" (internship): it must not route to jobs."""
+    result = ask_json(
+        "sqlite:///unused", capsys, "j'habite au 3e etage, comment baisser le chauffage", "fr"
+    )
+    assert result["decision"] != "out_of_scope"
+    assert result["results"][0]["category"] == "energy.heating"

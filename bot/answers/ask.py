@@ -1,7 +1,9 @@
 """`residents-bot ask`: the answering, from the command line, in one process (a contract).
 
 Output with --json / --jsonl, one object per question:
-{"question", "lang", "out_of_scope": bool, "results": [{"id", "category", "title", "score"}]}
+{"question", "lang", "out_of_scope": bool, "decision": "answer" | "unsure" | "out_of_scope",
+ "topic": the out-of-scope topic id or null (only when out of scope),
+ "results": [{"id", "category", "title", "score"}]}
 """
 
 from __future__ import annotations
@@ -20,20 +22,24 @@ RESULTS = 5
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "question": answer.question,
         "lang": answer.lang,
         "out_of_scope": answer.out_of_scope,
-        "results": [
-            {
-                "id": m.entry.id,
-                "category": m.entry.category,
-                "title": m.entry.text(answer.lang, m.lang).title,
-                "score": round(m.rank(), 4),
-            }
-            for m in answer.results[:RESULTS]
-        ],
+        "decision": answer.decision,
     }
+    if answer.out_of_scope:
+        out["topic"] = answer.topic.id if answer.topic else None
+    out["results"] = [
+        {
+            "id": m.entry.id,
+            "category": m.entry.category,
+            "title": m.entry.text(answer.lang, m.lang).title,
+            "score": round(m.rank(), 4),
+        }
+        for m in answer.results[:RESULTS]
+    ]
+    return out
 
 
 def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
@@ -50,6 +56,9 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
             contact or answerer.contact(answer.lang),
         ]
         return "\n".join(lines)
+    if not answer.confident:
+        titles = [f"- {m.entry.text(answer.lang, m.lang).title}" for m in answer.results[:3]]
+        return "\n".join([t._("I am not sure I understood. Did you mean one of these?"), *titles])
     best = answer.results[0]
     text = best.entry.text(answer.lang, best.lang)
     lines = [text.title, "", text.answer]

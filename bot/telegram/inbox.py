@@ -56,12 +56,17 @@ class Inbox:
                 )
             )
             fresh = [u for u in updates if int(u["update_id"]) not in known]
-            for item in fresh:
+            if fresh:
+                rows = [
+                    {"update_id": u["update_id"], "payload": u, "received_at": now}
+                    for u in fresh
+                ]
+                # ON CONFLICT DO NOTHING: another worker may store the same update meanwhile.
                 await session.execute(
                     upsert(
                         self._db.dialect,
                         InboxUpdate.__table__,  # type: ignore[arg-type]
-                        {"update_id": item["update_id"], "payload": item, "received_at": now},
+                        rows,
                         key=["update_id"],
                     )
                 )
