@@ -58,8 +58,7 @@ class Inbox:
             fresh = [u for u in updates if int(u["update_id"]) not in known]
             if fresh:
                 rows = [
-                    {"update_id": u["update_id"], "payload": u, "received_at": now}
-                    for u in fresh
+                    {"update_id": u["update_id"], "payload": u, "received_at": now} for u in fresh
                 ]
                 # ON CONFLICT DO NOTHING: another worker may store the same update meanwhile.
                 await session.execute(
