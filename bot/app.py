@@ -158,7 +158,7 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     return application
 
 
-async def start(assistant: Assistant) -> None:
+async def start(assistant: Assistant, *, replay: bool = True) -> None:
     """Initialise, replay what a crash left unhandled, then poll through the inbox."""
     application = assistant.application
     assert application is not None
@@ -167,7 +167,7 @@ async def start(assistant: Assistant) -> None:
         await application.post_init(application)
     await application.start()
     assistant._poller = InboxPoller(application, assistant.inbox, allowed_updates=ALLOWED_UPDATES)
-    await assistant._poller.start()
+    await assistant._poller.start(replay=replay)
 
 
 async def stop(assistant: Assistant) -> None:
