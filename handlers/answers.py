@@ -1,4 +1,5 @@
-"""Free-text questions: the best answer, other answers, more detail, and 👍/👎 feedback."""
+"""Free-text questions: emergencies first, then the best answer, other answers, more detail,
+and 👍/👎 feedback."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.answers.answering import Answer
+from bot.answers.emergencies import Number, number_note
 from bot.i18n import Translator
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
@@ -31,6 +34,14 @@ async def on_question(update: Update, context: BotContext) -> None:
     answerer = services.answers.answerer
     answer = answerer.answer(message.text, context.locale)
     t = services.catalogs.get(answer.lang)
+    fallback = services.catalogs.default_locale
+    if answer.emergency is not None:
+        # Danger to life: the numbers and what to do now, first and alone. No card, no other
+        # answers, no vote; logged like any question so staff see it was raised.
+        await services.questions.log(answer)
+        text = emergency_text(t, answer, fallback)
+        await show(update, text, InlineKeyboardMarkup([[menu_button(t)]]), edit=False)
+        return
     if answer.empty:
         await show(
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
@@ -40,7 +51,6 @@ async def on_question(update: Update, context: BotContext) -> None:
         await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
-    fallback = services.catalogs.default_locale
     flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:
         topic = answer.topic
@@ -116,6 +126,39 @@ async def on_entry(update: Update, context: BotContext) -> None:
             others=logged is not None and len(logged.results) > 1,
         ),
     )
+
+
+def _number_line(t: Translator, number: Number, lang: str, fallback: str) -> str:
+    # Digits with spaces, as the French write them: phones offer to call them.
+    icon = "💬" if number.sms else "📞"
+    label = html.escape(number.label(lang, fallback))
+    note = number_note(number, t)
+    return f"{icon} {bold(number.number)} — {label}" + (f" ({html.escape(note)})" if note else "")
+
+
+def emergency_text(t: Translator, answer: Answer, fallback: str) -> str:
+    """The emergency reply: its title, the numbers in order of priority, what to do now; then
+    the numbers of any other kind the message raised ("he hits me and I want to die")."""
+    emergency = answer.emergency
+    assert emergency is not None
+    lang = answer.lang
+    text = emergency.text(lang, fallback)
+    lines = [f"🆘 {bold(html.escape(text.title))}", ""]
+    lines += [_number_line(t, n, lang, fallback) for n in emergency.numbers]
+    lines += ["", html.escape(text.now)]
+    shown = {n.id for n in emergency.numbers}
+    for other in answer.other_emergencies:
+        extra = [n for n in other.numbers if n.id not in shown]
+        shown.update(n.id for n in extra)
+        lines += ["", bold(html.escape(other.text(lang, fallback).title))]
+        lines += [_number_line(t, n, lang, fallback) for n in extra]
+    lines += [
+        "",
+        t._("I am an automatic assistant: I cannot call for help myself.")
+        + " "
+        + t._("Not an emergency? Write your question in other words."),
+    ]
+    return "\n".join(lines)
 
 
 def courtesy_text(t: Translator, kind: str) -> str:

@@ -1,4 +1,5 @@
-"""Answering a resident's question: language, retrieval, and the honest out-of-scope call.
+"""Answering a resident's question: emergencies first, then language, retrieval, and the
+honest out-of-scope call.
 
 Pure and synchronous: no database, no Telegram. The handlers and `residents-bot ask` both
 call it, so what the CLI scores is exactly what residents get.
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.answers.content import ContentSet, Entry
 from bot.answers.courtesy import GREETING, Courtesy
+from bot.answers.emergencies import Alarm, Emergency, EmergencyDetector, EmergencySet
 from bot.answers.langdetect import Detection, LanguageDetection
 from bot.answers.search import Match, SearchIndex, informativeness, is_out_of_scope_topic
 from bot.answers.textnorm import words
@@ -25,6 +27,8 @@ COURTESY_INFORMATIVE = 2.5  # on search.informativeness's scale: "info", "lot" a
 
 
 ANSWER, UNSURE, OUT_OF_SCOPE = "answer", "unsure", "out_of_scope"
+# Danger to life: the numbers to call and what to do now, first and alone, never a card.
+EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,12 @@ class Answer:
     question: str
     lang: str
     detected: str | None
-    decision: str  # ANSWER, UNSURE or OUT_OF_SCOPE
+    decision: str  # ANSWER, UNSURE, OUT_OF_SCOPE or EMERGENCY
     results: list[Match] = field(default_factory=list)
     topic: Entry | None = None
     courtesy: str | None = None  # greeting, thanks or goodbye: a message with nothing to search
+    emergency: Emergency | None = None  # the most urgent kind the message raised
+    other_emergencies: tuple[Emergency, ...] = ()  # any other kinds it raised too
 
     @property
     def small_talk(self) -> bool:
@@ -65,12 +71,14 @@ class Answer:
 
     @property
     def out_of_scope(self) -> bool:
-        """Not ours to answer: the resident gets a contact instead (the `ask` contract)."""
-        return self.decision == OUT_OF_SCOPE
+        """Not ours to answer: the resident gets a contact instead (the `ask` contract); an
+        emergency is not ours either: the resident gets the numbers to call."""
+        return self.decision in (OUT_OF_SCOPE, EMERGENCY)
 
     @property
     def confident(self) -> bool:
-        return self.decision == ANSWER
+        """Sure of the reply: an answer, or the numbers to call in an emergency."""
+        return self.decision in (ANSWER, EMERGENCY)
 
     @property
     def best(self) -> Match | None:
@@ -107,6 +115,7 @@ class Answerer:
         }
         self.index = SearchIndex(replace(content, synonyms=synonyms), languages)
         self.detection = LanguageDetection(languages)
+        self.emergencies = EmergencyDetector(content.emergencies or EmergencySet())
         self.entries = {e.id: e for e in content.answers}
         self._by_category: dict[str, list[Entry]] = {}
         for entry in content.answers:
@@ -124,6 +133,17 @@ class Answerer:
         text = question.strip()[:SEARCH_CHARS]
         detection = self.detect(text, fallback_lang)
         lang = detection.lang if detection.lang in self.languages else fallback
+        alarm = self.emergencies.match(question.strip())
+        if alarm is not None:
+            reply = self._emergency_language(alarm, detection, fallback_lang, fallback)
+            return Answer(
+                question,
+                reply,
+                detection.lang,
+                EMERGENCY,
+                emergency=alarm.emergency,
+                other_emergencies=alarm.others,
+            )
         if not words(text):
             return Answer(question, lang, detection.lang, UNSURE)
         courtesy = self._courtesy_language(text, lang)
@@ -150,6 +170,23 @@ class Answerer:
         if first != self.languages and unsure and self.decide(matches)[0] != ANSWER:
             matches = self.index.search(text, self.languages, fuzzy=detection.lang)
         return matches
+
+    def _emergency_language(
+        self, alarm: Alarm, detection: Detection, resident: str | None, fallback: str
+    ) -> str:
+        """The question's language when the detector is sure of it or that language's
+        patterns raised the alarm; else the resident's, if its patterns did; else the language
+        whose patterns did ("bghit nmout" is Arabic in Latin letters, whatever the detector
+        guesses); else the resident's."""
+        detected = detection.lang
+        if detected in self.languages and (
+            detected in alarm.langs or detection.confidence >= SURE_LANGUAGE
+        ):
+            return detected
+        if resident in self.languages and resident in alarm.langs:
+            return resident
+        found = [lang for lang in alarm.langs if lang in self.languages]
+        return found[0] if found else fallback
 
     def _mostly_courtesy(self, text: str, lang: str) -> bool:
         index = self.index.indexes[lang]

@@ -24,9 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from babel.lists import format_list
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.answers.textnorm import fold, raw_words, words
+from bot.i18n import Translator
 
 FILE = "emergencies.yaml"
 DEFAULT_GAP = 3
@@ -170,8 +172,21 @@ class Number:
         return self.labels.get(lang) or self.labels[fallback]
 
 
+def number_note(number: Number, t: Translator) -> str:
+    """How to reach a number, in the reader's language: "by SMS, free, and 24/7"."""
+    notes = []
+    if number.sms:
+        notes.append(t._("by SMS"))
+    if number.free:
+        notes.append(t._("free"))
+    if number.always_open:
+        notes.append(t._("24/7"))
+    return format_list(notes, locale=t.locale) if notes else ""
+
+
 @dataclass(frozen=True)
 class EmergencyText:
+    name: str  # the kind in a few words, for staff ("Odeur de gaz")
     title: str
     now: str  # what to do now: a few short lines
 
@@ -214,6 +229,7 @@ class _Number(_Strict):
 
 
 class _Text(_Strict):
+    name: str = Field(min_length=1, max_length=40)
     title: str = Field(min_length=1, max_length=80)
     now: str = Field(min_length=1, max_length=700)
 
@@ -259,15 +275,19 @@ def _check_languages(
     return out
 
 
-def _compile(
-    prefix: str, field_name: str, patterns: dict[str, list[str]], problems: list[str]
-) -> dict[str, tuple[Pattern, ...]]:
+def _compile(prefix: str, field_name: str, raw: Any, problems: list[str]) -> dict[str, Any]:
+    """Compile every pattern of `triggers:` or `except:`, reporting each bad one."""
     compiled: dict[str, tuple[Pattern, ...]] = {}
-    for lang, lines in patterns.items():
-        out = []
+    if not isinstance(raw, dict):
+        return compiled
+    for lang, lines in raw.items():
+        if not isinstance(lines, list):
+            problems.append(f"{prefix}: {field_name}.{lang}: must be a list of patterns")
+            continue
+        out: list[Pattern] = []
         for number, line in enumerate(lines, start=1):
             try:
-                out.extend(parse_pattern(line))
+                out.extend(parse_pattern(str(line)))
             except PatternError as exc:
                 problems.append(f"{prefix}: {field_name}.{lang}.{number}: {exc}")
         compiled[lang] = tuple(out)
@@ -276,65 +296,68 @@ def _compile(
 
 def _numbers(
     raw: Any, name: str, languages: tuple[str, ...], problems: list[str]
-) -> dict[str, Number]:
+) -> tuple[dict[str, Number], set[str]]:
+    """The valid numbers, and every id declared (a broken number is reported once, not again
+    by each emergency that names it)."""
     numbers: dict[str, Number] = {}
+    declared: set[str] = set()
     if not isinstance(raw, list) or not raw:
         problems.append(f"{name}: numbers: a list of numbers is required")
-        return numbers
+        return numbers, declared
     for index, item in enumerate(raw, start=1):
         label = item.get("id") if isinstance(item, dict) and item.get("id") else f"#{index}"
         prefix = f"{name}: number {label}"
+        if label in declared:
+            problems.append(f"{prefix}: id: already used")
+            continue
+        declared.add(str(label))
         try:
             model = _Number.model_validate(item)
         except ValidationError as exc:
             problems.extend(_problems(prefix, exc))
             continue
-        if model.id in numbers:
-            problems.append(f"{prefix}: id: already used")
-            continue
         problems.extend(_check_languages(prefix, "label", model.label, languages))
         numbers[model.id] = Number(
             model.id, model.number, model.how == "sms", model.free, model.always_open, model.label
         )
-    return numbers
+    return numbers, declared
 
 
-def _emergency(
-    model: _Emergency,
+def _check_emergency(
+    raw: dict[str, Any],
     prefix: str,
     numbers: dict[str, Number],
+    declared: set[str],
     languages: tuple[str, ...],
     problems: list[str],
-) -> Emergency | None:
-    before = len(problems)
-    for index, number_id in enumerate(model.numbers):
-        if number_id not in numbers:
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the schema cannot see, checked even when the schema fails, so staff get every
+    problem in one pass: known numbers, every language, patterns that compile, and the first
+    number given in each "what to do now"."""
+    ids = raw.get("numbers") if isinstance(raw.get("numbers"), list) else []
+    for index, number_id in enumerate(ids):
+        if number_id not in declared:
             problems.append(f"{prefix}: numbers.{index}: unknown number {number_id!r}")
-    problems.extend(_check_languages(prefix, "text", model.text, languages))
-    problems.extend(_check_languages(prefix, "triggers", model.triggers, languages))
-    for lang, lines in model.triggers.items():
-        if not lines:
+    texts = raw.get("text") if isinstance(raw.get("text"), dict) else {}
+    triggers = raw.get("triggers") if isinstance(raw.get("triggers"), dict) else {}
+    exceptions = raw.get("except") if isinstance(raw.get("except"), dict) else {}
+    problems.extend(_check_languages(prefix, "text", texts, languages))
+    problems.extend(_check_languages(prefix, "triggers", triggers, languages))
+    for lang, lines in triggers.items():
+        if isinstance(lines, list) and not lines:
             problems.append(f"{prefix}: triggers.{lang}: at least one trigger is required")
-    for lang in set(model.except_) - set(languages):
+    for lang in set(exceptions) - set(languages):
         problems.append(f"{prefix}: except.{lang}: no catalog for this language in locales/")
-    first = numbers.get(model.numbers[0])
-    if first is not None:
-        for lang, text in model.text.items():
-            if first.number not in text.now:
-                problems.append(
-                    f"{prefix}: text.{lang}.now: does not give {first.number}, its first number"
-                )
-    triggers = _compile(prefix, "triggers", model.triggers, problems)
-    exceptions = _compile(prefix, "except", model.except_, problems)
-    if len(problems) > before:
-        return None
-    return Emergency(
-        model.id,
-        tuple(numbers[n] for n in model.numbers),
-        tuple(model.sources),
-        {lang: EmergencyText(t.title, t.now) for lang, t in model.text.items()},
-        triggers,
-        exceptions,
+    first = numbers.get(ids[0]) if ids else None
+    for lang, text in texts.items():
+        now = text.get("now") if isinstance(text, dict) else None
+        if first is not None and isinstance(now, str) and first.number not in now:
+            problems.append(
+                f"{prefix}: text.{lang}.now: does not give {first.number}, its first number"
+            )
+    return (
+        _compile(prefix, "triggers", triggers, problems),
+        _compile(prefix, "except", exceptions, problems),
     )
 
 
@@ -349,7 +372,7 @@ def load_emergencies(
     unknown = set(data) - {"numbers", "emergencies"}
     for key in sorted(unknown):
         problems.append(f"{name}: {key}: unknown field (check its spelling)")
-    result.numbers = _numbers(data.get("numbers"), name, languages, problems)
+    result.numbers, declared = _numbers(data.get("numbers"), name, languages, problems)
     items = data.get("emergencies")
     if not isinstance(items, list) or not items:
         problems.append(f"{name}: emergencies: a list of emergencies is required")
@@ -362,14 +385,28 @@ def load_emergencies(
             problems.append(f"{prefix}: id: already used")
             continue
         seen.add(label)
+        before = len(problems)
+        raw = item if isinstance(item, dict) else {}
+        triggers, exceptions = _check_emergency(
+            raw, prefix, result.numbers, declared, languages, problems
+        )
         try:
             model = _Emergency.model_validate(item)
         except ValidationError as exc:
             problems.extend(_problems(prefix, exc))
             continue
-        emergency = _emergency(model, prefix, result.numbers, languages, problems)
-        if emergency is not None:
-            result.emergencies.append(emergency)
+        if len(problems) > before or any(n not in result.numbers for n in model.numbers):
+            continue  # a broken number is reported where it is declared
+        result.emergencies.append(
+            Emergency(
+                model.id,
+                tuple(result.numbers[n] for n in model.numbers),
+                tuple(model.sources),
+                {lang: EmergencyText(t.name, t.title, t.now) for lang, t in model.text.items()},
+                triggers,
+                exceptions,
+            )
+        )
     return result
 
 
@@ -519,6 +556,9 @@ class EmergencyDetector:
             tuple(dict.fromkeys(t.lang for t in triggers)),
             triggers[0].pattern.source,
         )
+
+    def by_id(self) -> dict[str, Emergency]:
+        return {e.id: e for e in self.emergencies}
 
     def detect(self, text: str) -> Emergency | None:
         alarm = self.match(text)
