@@ -14,7 +14,8 @@ that order, on folded words (lowercase, no accents, Arabic letter forms unified)
     optional    a part ending with "?":  de?
 
 An `except` pattern of a kind cancels that kind's triggers whose words it overlaps, so "mourir de
-froid" cancels "envie de mourir de froid" without cancelling "je veux mourir" elsewhere.
+froid" cancels "envie de mourir de froid" without cancelling "je veux mourir" elsewhere. Except
+patterns are idioms: at most one other word may stand between two of their parts.
 Every language's patterns run on every message, whatever language the detector guesses.
 """
 
@@ -32,6 +33,7 @@ from bot.i18n import Translator
 
 FILE = "emergencies.yaml"
 DEFAULT_GAP = 3
+EXCEPT_GAP = 1  # "mourir de froid" cancels "envie de mourir de froid", not "mourir, j'ai froid"
 WIDE_GAP = 8
 WIDE = ".."
 # Only the start of a message is scanned: a pasted letter must not slow anyone down.
@@ -106,13 +108,14 @@ def _part(found: Iterable[_Word], optional: bool, gap: int) -> Part:
     )
 
 
-def parse_pattern(source: str) -> tuple[Pattern, ...]:
-    """Compile one trigger line; PatternError says what is wrong with it."""
+def parse_pattern(source: str, default_gap: int = DEFAULT_GAP) -> tuple[Pattern, ...]:
+    """Compile one trigger line; PatternError says what is wrong with it. `except` lines are
+    idioms ("mourir de froid"): they are compiled with a tighter gap, EXCEPT_GAP."""
     text = " ".join(source.split())
     if not text:
         raise PatternError("a trigger is empty")
     variants: list[list[Part]] = [[]]
-    gap = DEFAULT_GAP
+    gap = default_gap
     required = False
     for chunk in text.split(" "):
         if chunk == WIDE:
@@ -140,7 +143,7 @@ def parse_pattern(source: str) -> tuple[Pattern, ...]:
         variants = [v + o for v in variants for o in options]
         if len(variants) > MAX_VARIANTS:
             raise PatternError(f"'{source}': too many phrases to combine; split the line")
-        gap = DEFAULT_GAP
+        gap = default_gap
     if gap == WIDE_GAP:
         raise PatternError(f"'{source}': '..' must stand between two parts")
     if not required:
@@ -275,7 +278,9 @@ def _check_languages(
     return out
 
 
-def _compile(prefix: str, field_name: str, raw: Any, problems: list[str]) -> dict[str, Any]:
+def _compile(
+    prefix: str, field_name: str, raw: Any, problems: list[str], gap: int = DEFAULT_GAP
+) -> dict[str, Any]:
     """Compile every pattern of `triggers:` or `except:`, reporting each bad one."""
     compiled: dict[str, tuple[Pattern, ...]] = {}
     if not isinstance(raw, dict):
@@ -287,7 +292,7 @@ def _compile(prefix: str, field_name: str, raw: Any, problems: list[str]) -> dic
         out: list[Pattern] = []
         for number, line in enumerate(lines, start=1):
             try:
-                out.extend(parse_pattern(str(line)))
+                out.extend(parse_pattern(str(line), gap))
             except PatternError as exc:
                 problems.append(f"{prefix}: {field_name}.{lang}.{number}: {exc}")
         compiled[lang] = tuple(out)
@@ -357,7 +362,7 @@ def _check_emergency(
             )
     return (
         _compile(prefix, "triggers", triggers, problems),
-        _compile(prefix, "except", exceptions, problems),
+        _compile(prefix, "except", exceptions, problems, EXCEPT_GAP),
     )
 
 
@@ -502,20 +507,20 @@ class EmergencyDetector:
     ) -> tuple[int, int] | None:
         """(first, last) word positions of the earliest match of the parts in order."""
 
-        def go(k: int, last: int | None, first: int | None, extra: int) -> tuple[int, int] | None:
+        def go(k: int, last: int | None, first: int | None) -> tuple[int, int] | None:
             if k == len(parts):
                 return (first, last) if first is not None and last is not None else None
             part = parts[k]
             for p in positions.get(base + k, ()):
-                if last is None or last < p <= last + part.gap + extra + 1:
-                    found = go(k + 1, p, p if first is None else first, 0)
+                if last is None or last < p <= last + part.gap + 1:
+                    found = go(k + 1, p, p if first is None else first)
                     if found:
                         return found
-            if part.optional:
-                return go(k + 1, last, first, extra + part.gap + 1)
-            return None
+            # A missing optional part leaves the next part's gap as it is: "mourir de? froid"
+            # allows "mourir froid", not "mourir, j'ai froid".
+            return go(k + 1, last, first) if part.optional else None
 
-        return go(0, None, None, 0)
+        return go(0, None, None)
 
     def match(self, text: str) -> Alarm | None:
         # raw_words folds word by word from a cache, and search reads the same tuple.

@@ -66,6 +66,7 @@ EMERGENCIES = [
     ("não aguento mais viver", "suicide"),
     ("me quiero matar", "suicide"),
     ("C'est quoi le 3114 ?", "suicide"),
+    ("je veux mourir, j'ai froid et personne ne m'aide", "suicide"),  # "except" is an idiom
     ("mon mari me frappe", "domestic-violence"),
     ("جوزي بيضربني", "domestic-violence"),
     ("راجلي كيضربني", "domestic-violence"),
@@ -98,6 +99,7 @@ NEAR_MISSES = [
     "sécurité incendie du chauffage d'appoint",
     "le chauffage d'appoint, en quoi est-ce dangereux ?",
     "je meurs de froid dans mon appart",
+    "j'ai envie de mourir de rire",
     "on crève de chaud",
     "ce froid va me tuer",
     "my heating is killing me",
@@ -191,6 +193,35 @@ def test_matching_is_fast(detector: EmergencyDetector) -> None:
             detector.match(text)
     per_message = (time.perf_counter() - start) / (20 * len(texts))
     assert per_message < 0.001  # measured about 0.05 ms; a loose bound for slow CI machines
+
+
+def test_ask_json_says_emergency_with_the_kind(capsys) -> None:
+    from argparse import Namespace
+
+    from bot.answers.ask import run_ask
+    from tests.conftest import make_settings
+
+    args = Namespace(question="mon fils a bu de la javel", lang="fr", json=True, jsonl=False)
+    assert run_ask(make_settings(), args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["decision"] == "emergency" and result["topic"] == "poisoning"
+    assert result["out_of_scope"] is True and result["results"] == []
+    assert {"question", "lang", "out_of_scope", "decision", "topic", "results"} == set(result)
+    args = Namespace(question="mon fils a bu de la javel", lang="fr", json=False, jsonl=False)
+    assert run_ask(make_settings(), args) == 0
+    text = capsys.readouterr().out
+    assert "01 40 05 48 48" in text and "Ne faites pas vomir" in text
+
+
+def test_a_reload_with_a_broken_emergencies_file_keeps_the_previous_one(tmp_path: Path) -> None:
+    target = tmp_path / "content"
+    shutil.copytree(ROOT / "content", target)
+    library = Library(target, LANGS, "fr")
+    path = target / "emergencies.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('number: "3114"', 'number: "31 1 4x"'))
+    with pytest.raises(ContentError, match="number suicide-line"):
+        library.reload()
+    assert library.answerer.answer("je veux mourir").decision == EMERGENCY
 
 
 # --- the pattern syntax ------------------------------------------------------------------------
