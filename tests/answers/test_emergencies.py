@@ -30,10 +30,8 @@ DATA = ROOT / "bench" / "data"
 
 
 @pytest.fixture(scope="module")
-def detector() -> EmergencyDetector:
-    content = load_content(ROOT / "content", LANGS)
-    assert content.emergencies is not None
-    return EmergencyDetector(content.emergencies)
+def detector(library: Library) -> EmergencyDetector:
+    return library.answerer.emergencies
 
 
 def kinds(detector: EmergencyDetector, text: str) -> list[str]:
@@ -153,6 +151,22 @@ def test_the_tuning_set_and_the_real_questions_are_all_recognised(
     assert missed == [] and false == []
 
 
+def test_the_contents_own_example_questions_raise_no_alarm(
+    detector: EmergencyDetector, library: Library
+) -> None:
+    """Thousands of everyday phrasings in five languages. Only a smell of gas raises one: the
+    repairs contact used to answer it, the gas emergency advice now comes first."""
+    content = library.answerer.content
+    raised = {
+        (kinds(detector, q)[0], q)
+        for entry in content.entries
+        for text in entry.texts.values()
+        for q in (*text.questions, text.title)
+        if kinds(detector, q)
+    }
+    assert {kind for kind, _ in raised} <= {"gas"}, raised
+
+
 def test_several_kinds_in_one_message_come_in_order_of_priority(
     detector: EmergencyDetector,
 ) -> None:
@@ -195,21 +209,16 @@ def test_matching_is_fast(detector: EmergencyDetector) -> None:
     assert per_message < 0.001  # measured about 0.05 ms; a loose bound for slow CI machines
 
 
-def test_ask_json_says_emergency_with_the_kind(capsys) -> None:
-    from argparse import Namespace
+def test_ask_says_emergency_with_the_kind(library: Library, catalogs) -> None:
+    """The `ask` contract (run_ask itself is exercised in tests/test_cli.py)."""
+    from bot.answers.ask import to_json, to_text
 
-    from bot.answers.ask import run_ask
-    from tests.conftest import make_settings
-
-    args = Namespace(question="mon fils a bu de la javel", lang="fr", json=True, jsonl=False)
-    assert run_ask(make_settings(), args) == 0
-    result = json.loads(capsys.readouterr().out)
+    answer = library.answerer.answer("mon fils a bu de la javel", "fr")
+    result = json.loads(json.dumps(to_json(answer)))
     assert result["decision"] == "emergency" and result["topic"] == "poisoning"
     assert result["out_of_scope"] is True and result["results"] == []
     assert {"question", "lang", "out_of_scope", "decision", "topic", "results"} == set(result)
-    args = Namespace(question="mon fils a bu de la javel", lang="fr", json=False, jsonl=False)
-    assert run_ask(make_settings(), args) == 0
-    text = capsys.readouterr().out
+    text = to_text(answer, library.answerer, catalogs)
     assert "01 40 05 48 48" in text and "Ne faites pas vomir" in text
 
 
@@ -291,11 +300,11 @@ def test_a_broken_emergencies_file_is_reported_with_file_entry_and_field(tmp_pat
     assert "emergency suicide: sources: '3114.fr' must be the https:// address" in text
 
 
-def test_content_check_reports_the_emergencies(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_content_check_reports_a_broken_emergencies_file(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
     from bot.cli import main
 
-    assert main(["content", "check"]) == 0
-    assert "9 kinds of emergency" in capsys.readouterr().out
     monkeypatch.setenv("CONTENT_DIR", str(broken_copy(tmp_path)))
     assert main(["content", "check"]) == 1
     assert "content/emergencies.yaml: emergency gas: text.ar" in capsys.readouterr().err
