@@ -13,6 +13,7 @@ Sets (bench/data/):
 A message counts as recalled when it raises an alarm of its kind (`others` included: "he beats
 me and I want to die" raises suicide first and domestic violence too); "any" counts an alarm
 of any kind, which still puts the numbers first. Latency is the detector alone, per message.
+Held out: list its misses (--show-heldout) only to report them, never to tune.
 Run: python -m bench.emergencies [--show] [--show-heldout]
 """
 
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from bot.answers.content import load_content
 from bot.answers.emergencies import Alarm, EmergencyDetector, EmergencySet
+from bot.answers.textnorm import raw_words
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
@@ -111,8 +113,21 @@ def evaluate(
     return summary
 
 
+def _timed(detector: EmergencyDetector, text: str, repeat: int = 3) -> float:
+    """Best of `repeat` runs, in ms, each on a message not seen before (the per-message
+    word cache of textnorm is cleared; the detector's own word cache stays warm)."""
+    best = float("inf")
+    for _ in range(repeat):
+        raw_words.cache_clear()
+        start = time.perf_counter()
+        detector.match(text)
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def latency(emergencies: EmergencySet, texts: list[str]) -> None:
     cold = EmergencyDetector(emergencies)
+    raw_words.cache_clear()
     start = time.perf_counter()
     for text in texts:
         cold.match(text)
@@ -120,23 +135,16 @@ def latency(emergencies: EmergencySet, texts: list[str]) -> None:
     detector = EmergencyDetector(emergencies)
     for text in texts:  # a running bot has seen most words before
         detector.match(text)
-    times = []
-    for text in texts:
-        start = time.perf_counter()
-        detector.match(text)
-        times.append((time.perf_counter() - start) * 1000)
+    times = [_timed(detector, text) for text in texts]
     ordered = sorted(times)
     p95 = ordered[round(0.95 * (len(ordered) - 1))]
     print(
-        f"\n== latency of the detector over {len(times)} messages: "
+        f"\n== latency of the detector over {len(times)} messages (best of 3 each): "
         f"p50 {statistics.median(times):.3f} ms, p95 {p95:.3f} ms, max {max(times):.3f} ms"
     )
-    print(f"   first sight of every word (empty cache): {first:.3f} ms per message")
+    print(f"   first sight of every word (empty caches): {first:.3f} ms per message")
     long = ("je voudrais savoir comment baisser ma facture de chauffage cet hiver " * 40)[:2000]
-    start = time.perf_counter()
-    for _ in range(100):
-        detector.match(long)
-    print(f"   a 2,000-character message: {(time.perf_counter() - start) * 10:.3f} ms")
+    print(f"   a 2,000-character message: {_timed(detector, long):.3f} ms")
 
 
 def main() -> None:
