@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     # 4 serve about 80 replies/s at a 50 ms round trip, above Telegram's own ~30 messages/s
     # limit, and measured fastest on one core (bench/throughput.py); more add CPU, not replies.
     max_concurrent_updates: int = Field(default=4, ge=1, le=256, alias="MAX_CONCURRENT_UPDATES")
+    # The association's agenda (.ics URL or file), imported again every EVENTS_REFRESH_MINUTES.
+    events_feed_url: str | None = Field(default=None, alias="EVENTS_FEED_URL")
+    events_refresh_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, alias="EVENTS_REFRESH_MINUTES"
+    )
+
+    @field_validator("events_feed_url")
+    @classmethod
+    def _feed(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        return value or None
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -10,6 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.telegram.callbacks import decode, is_kind
+from handlers import whatson
 from handlers.buttons import BROWSED, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
 from handlers.entries import entry_buttons, entry_keyboard, entry_text
@@ -41,6 +42,8 @@ async def on_question(update: Update, context: BotContext) -> None:
         await show(update, text, main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
+    if await whatson.live_answer(update, context, answer):
+        return
     fallback = services.catalogs.default_locale
     if answer.out_of_scope:
         if answer.topic is not None:
