@@ -153,3 +153,14 @@ async def test_a_multi_day_event_and_relative_words(harness: Harness) -> None:
     assert long.startswith("du ven. 27 novembre au")
     summer = datetime(2027, 7, 3, 8, 0, tzinfo=UTC)  # 10:00 in Paris in summer
     assert "10:00" in when(t, summer, summer + timedelta(hours=3), now)
+
+
+async def test_a_postponed_event_says_so(harness: Harness) -> None:
+    garden = await event_titled(harness, "jardinage", ("workshop",))
+    assert garden.postponed
+    sam = harness.resident(1005, "en", "Sam")
+    await sam.send(f"/start ev-{garden.id}")
+    [card] = await sam.wait_for_messages(1)
+    assert "⏳ Postponed: the new date will be announced here." in card["text"]
+    assert "📅" not in card["text"]  # no date shown for it
+    assert not any(d.startswith(("er:", "ec:")) for d in data_of(card))

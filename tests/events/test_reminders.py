@@ -216,3 +216,27 @@ async def test_an_import_that_cancels_an_event_tells_the_residents(harness: Harn
     assert await due_now(harness) == 1  # what the minute sweep does
     [notice] = await sam.wait_for_messages(1)
     assert notice["text"].startswith("❌ Cancelled: Quiz") and "Sorry!" in notice["text"]
+
+
+async def test_the_agenda_feed_is_imported_again_by_the_job_queue(
+    standin, database, clock, library, catalogs, whatson, tmp_path
+) -> None:
+    agenda = tmp_path / "agenda.ics"
+    quiz = "UID:quiz@asso.example\nDTSTART;TZID=Europe/Paris:20261203T190000\nSUMMARY:Quiz"
+    agenda.write_bytes(ics(quiz))
+    assistant = await start_app(
+        standin, database, clock, library, catalogs, whatson, events_feed_url=str(agenda)
+    )
+    try:
+        [job] = assistant.application.job_queue.get_jobs_by_name("events-feed")
+        await job.run(assistant.application)
+        found, _ = await assistant.services.events.upcoming(kinds=("other",), limit=50)
+        event = next(e for e in found if e.title("fr", "fr") == "Quiz")
+        await assistant.services.reminders.remind(1001, 1001, event.id)
+        amina = standin.user(1001, "Amina", language_code="fr")
+        agenda.write_bytes(ics(quiz + "\nSTATUS:CANCELLED"))
+        await job.run(assistant.application)  # the next refresh: cancelled, and she is told
+        [notice] = await amina.wait_for_messages(1)
+        assert notice["text"].startswith("❌ Annulé : Quiz")
+    finally:
+        await stop_app(assistant)
