@@ -247,7 +247,9 @@ class EventService:
                     )
                 )
             if removed_places:
-                await session.execute(delete(Residence).where(Residence.id.in_(removed_places)))
+                await session.execute(
+                    delete(Residence).where(Residence.id.in_(sorted(removed_places)))
+                )
             return await self._reconcile(session, CONTENT, desired, now)
 
     def _content_occurrences(
