@@ -134,6 +134,14 @@ def _event_data(spec: EventSpec, day: Any, tz: ZoneInfo) -> EventData:
     )
 
 
+def source_name(location: str) -> str:
+    """What names a feed: its URL, or its file's absolute path (so `agenda.ics` and
+    `./agenda.ics` are the same feed, and what one lists no longer is cancelled)."""
+    if location.startswith(("http://", "https://")):
+        return location
+    return str(Path(location.removeprefix("file://")).expanduser().resolve())
+
+
 async def read_source(location: str, *, timeout: float = 30.0) -> bytes:
     """The bytes of a feed: an http(s) URL or a file path. Raises ics.FeedError."""
     if location.startswith(("http://", "https://")):
@@ -298,11 +306,12 @@ class EventService:
         """An iCalendar agenda; what it no longer lists is taken as cancelled. Raises
         ics.FeedError when the file cannot be read at all."""
         now = self._clock()
+        name = source_name(source)
         residences = await self.residences()
         feed = await asyncio.to_thread(
             ics.parse,
             data,
-            source=source,
+            source=name,
             now=now,
             tz=self.tz,
             default_lang=self.default_locale,
@@ -311,7 +320,7 @@ class EventService:
         )
         desired = {o.key: o for o in feed.occurrences}
         async with self._db.session() as session:
-            report = await self._reconcile(session, f"ics:{source}"[:255], desired, now)
+            report = await self._reconcile(session, f"ics:{name}"[:255], desired, now)
         report.skipped = feed.skipped + report.skipped
         report.notes = feed.notes + report.notes
         return report
