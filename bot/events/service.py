@@ -508,13 +508,11 @@ class EventService:
         )
         async with self._db.reading() as session:
             # One row per place (a few hundred at most), not one per occurrence.
-            places = await session.execute(
-                select(*place, func.min(Event.starts_at)).where(*coming).group_by(*place)
-            )
+            places = await session.execute(select(*place).where(*coming).distinct())
             ranked = sorted(
                 (
                     (distance_km(latitude, longitude, lat, lon), (residence_id, name, lat, lon))
-                    for residence_id, name, lat, lon, _ in places.all()
+                    for residence_id, name, lat, lon in places.all()
                     if skip is None or residence_id != skip
                 ),
                 key=lambda pair: pair[0],
