@@ -17,6 +17,10 @@ from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.events.ics import FeedError
+from bot.events.library import EventsLibrary
+from bot.events.reminders import ReminderService
+from bot.events.service import EventService, read_source
 from bot.i18n import Catalogs
 from bot.residents.service import ResidentService
 from bot.services import Services
@@ -29,13 +33,16 @@ from handlers import (
     answers,
     browse,
     errors,
+    events,
     fallback,
     gaps,
     identify,
     language,
     membership,
     menu,
+    popups,
     reload,
+    reminders,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
@@ -51,11 +58,13 @@ HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
     (
         0,
         membership.HANDLERS
+        + events.HANDLERS  # before the menu: /start with a deep link opens the event
         + menu.HANDLERS
         + language.HANDLERS
         + gaps.HANDLERS
         + reload.HANDLERS
         + browse.HANDLERS
+        + popups.HANDLERS  # before answers: a shared location, a reply naming an object
         + answers.HANDLERS
         + fallback.HANDLERS,
     ),
@@ -89,6 +98,7 @@ def build_assistant(
     db: Database | None = None,
     library: Library | None = None,
     catalogs: Catalogs | None = None,
+    whatson: EventsLibrary | None = None,
 ) -> Assistant:
     """Raises CatalogError or ContentError (listing every problem): the program refuses to
     start half-translated or on broken content."""
@@ -96,6 +106,7 @@ def build_assistant(
         settings.locales_dir, settings.default_locale, settings.timezone
     )
     library = library or Library(settings.content_dir, catalogs.supported, settings.default_locale)
+    whatson = whatson or EventsLibrary(settings.content_dir, catalogs.supported)
     db = db or Database(settings.database_url)
     services = Services(
         settings=settings,
@@ -104,6 +115,9 @@ def build_assistant(
         answers=library,
         questions=QuestionLogService(db, clock),
         clock=clock,
+        events=EventService(db, clock, tz=settings.tz, default_locale=settings.default_locale),
+        reminders=ReminderService(db, clock, settings.tz),
+        whatson=whatson,
     )
     return Assistant(services=services, db=db, inbox=Inbox(db, clock))
 
@@ -119,10 +133,42 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     async def prune_inbox(_context: BotContext) -> None:
         await assistant.inbox.prune()
 
+    async def sync_events(_context: BotContext | None = None) -> None:
+        """The content rules move on with the days: plan the coming weeks again."""
+        report = await services.events.sync_content(services.whatson.content)
+        if report.cancelled or report.moved:
+            log.info("events content: %s", "; ".join(report.lines()[:3]))
+
+    async def refresh_feed(context: BotContext) -> None:
+        url = settings.events_feed_url
+        if not url:
+            return
+        try:
+            report = await services.events.import_feed(await read_source(url), url)
+        except FeedError as exc:
+            log.warning("events feed not imported: %s", exc)
+            return
+        log.info("events feed imported: %s", ", ".join(report.lines()[:4]))
+        for reason in report.skipped[:20]:
+            log.warning("events feed: skipped %s", reason)
+        await reminders.after_change(context)
+
     async def post_init(app: App) -> None:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
+        await sync_events()
+        await reminders.at_start(app.bot, app.job_queue, services)
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune_inbox, interval=3600, first=60, name="inbox-prune")
+            app.job_queue.run_repeating(
+                sync_events, interval=6 * 3600, first=6 * 3600, name="events-sync"
+            )
+            if settings.events_feed_url:
+                app.job_queue.run_repeating(
+                    refresh_feed,
+                    interval=settings.events_refresh_minutes * 60,
+                    first=10,
+                    name="events-feed",
+                )
 
     application: App = (
         ApplicationBuilder()
@@ -192,6 +238,8 @@ async def serve(assistant: Assistant) -> None:
     async def reload_content() -> None:
         try:
             answerer = await assistant.services.answers.reload_in_background()
+            content = await asyncio.to_thread(assistant.services.whatson.reload)
+            await assistant.services.events.sync_content(content)
             log.info("content reloaded on SIGHUP: %d entries", len(answerer.entries))
         except ContentError as exc:
             log.error(

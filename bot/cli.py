@@ -1,4 +1,4 @@
-"""`residents-bot` command line: run, chat, db, content and ask subcommands (a contract)."""
+"""`residents-bot` command line: run, chat, db, content, events and ask subcommands (a contract)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     content_sub.add_parser("check", help="validate every content file, report every problem")
     # Kept for the tooling that calls it: content is read from the files, there is no copy.
     content_sub.add_parser("sync", help="same as check (the files are the only source)")
+    events = sub.add_parser("events", help="pop-up shops and cultural events")
+    events_sub = events.add_subparsers(dest="events_command", required=True)
+    imp = events_sub.add_parser(
+        "import", help="import an iCalendar agenda (.ics file or URL); safe to run again"
+    )
+    imp.add_argument("source", metavar="FILE_OR_URL")
     ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
     ask.add_argument("question", nargs="?", help="the question, in any supported language")
     ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
@@ -73,6 +79,9 @@ def _cmd_content(settings: Settings, action: str) -> int:
     catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
     answerer = Library(settings.content_dir, catalogs.supported, settings.default_locale).answerer
     content = answerer.content
+    from bot.events.library import EventsLibrary
+
+    whatson = EventsLibrary(settings.content_dir, catalogs.supported).content
     if action == "sync":
         print("nothing to sync: the assistant answers from the content files themselves")
     emergencies = len(content.emergencies.emergencies) if content.emergencies else 0
@@ -81,14 +90,53 @@ def _cmd_content(settings: Settings, action: str) -> int:
         f"out-of-scope topics, {emergencies} kinds of emergency, "
         f"languages {', '.join(catalogs.supported)}"
     )
+    print(
+        f"events content is valid: {len(whatson.residences)} residences, "
+        f"{len(whatson.places) - len(whatson.residences)} venues, {len(whatson.popups)} pop-up "
+        f"shop rules, {len(whatson.events)} event rules, {len(whatson.items)} kinds of items"
+    )
     return 0
+
+
+async def _events_import(settings: Settings, source: str) -> int:
+    from bot.events.ics import FeedError
+    from bot.events.library import EventsLibrary
+    from bot.events.service import EventService, read_source
+    from bot.i18n import Catalogs
+    from bot.storage.database import Database
+
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+    whatson = EventsLibrary(settings.content_dir, catalogs.supported)
+    db = Database(settings.database_url)
+    service = EventService(db, tz=settings.tz, default_locale=settings.default_locale)
+    service.use_content(whatson.content)
+    try:
+        report = await service.import_feed(await read_source(source), source)
+    except FeedError as exc:
+        print(f"residents-bot: nothing imported: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(f"imported {source}")
+    for line in report.lines():
+        print(line)
+    if report.notified:
+        print("the running assistant tells them within a minute")
+    return 0
+
+
+def _cmd_events(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    return asyncio.run(_events_import(settings, args.source))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        quiet = args.command in ("chat", "ask", "content")
+        quiet = args.command in ("chat", "ask", "content", "events")
         setup_logging("WARNING" if quiet else settings.log_level, settings.telegram_bot_token)
         if args.command == "run":
             return _cmd_run(settings)
@@ -102,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "content":
             return _cmd_content(settings, args.content_command)
+        if args.command == "events":
+            return _cmd_events(settings, args)
         if args.command == "ask":
             from bot.answers.ask import run_ask
 

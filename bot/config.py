@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     # Seconds to wait for Telegram's answer to a call. Past it the outcome is unknown (the
     # message may have arrived): the call is not repeated and no apology follows.
     telegram_timeout: float = Field(default=5.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT")
+    # The association's agenda (.ics URL or file), imported again every EVENTS_REFRESH_MINUTES.
+    events_feed_url: str | None = Field(default=None, alias="EVENTS_FEED_URL")
+    events_refresh_minutes: int = Field(
+        default=60, ge=5, le=24 * 60, alias="EVENTS_REFRESH_MINUTES"
+    )
+
+    @field_validator("events_feed_url")
+    @classmethod
+    def _feed(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        return value or None
 
     @field_validator("telegram_api_url")
     @classmethod

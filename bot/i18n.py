@@ -15,10 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 
 DOMAIN = "messages"
@@ -98,6 +98,17 @@ class Translator:
 
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def day(self, value: datetime, *, year: bool = False) -> str:
+        """ "samedi 12 décembre", "Saturday, December 12" (with the year if asked)."""
+        skeleton = "yMMMMEEEEd" if year else "MMMMEEEEd"
+        return format_skeleton(skeleton, value, tzinfo=self.tz, locale=self.locale)
+
+    def weekday(self, value: datetime) -> str:
+        return format_date(value.astimezone(self.tz).date(), "EEEE", locale=self.locale)
+
+    def money(self, amount: float, currency: str = "EUR") -> str:
+        return format_currency(amount, currency, locale=self.locale)
 
 
 class Catalogs:

@@ -11,6 +11,9 @@ from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.events.library import EventsLibrary
+from bot.events.reminders import ReminderService
+from bot.events.service import EventService
 from bot.i18n import Catalogs
 from bot.residents.service import ResidentService
 
@@ -23,6 +26,9 @@ class Services:
     answers: Library
     questions: QuestionLogService
     clock: Clock
+    events: EventService
+    reminders: ReminderService
+    whatson: EventsLibrary  # places, rules and the "can I bring this?" items
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

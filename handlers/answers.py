@@ -14,6 +14,7 @@ from bot.answers.answering import Answer
 from bot.answers.emergencies import Number, number_note
 from bot.i18n import Translator
 from bot.telegram.callbacks import button, decode, is_kind
+from handlers import whatson
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
 from handlers.entries import entry_buttons, entry_keyboard, entry_text
@@ -51,6 +52,8 @@ async def on_question(update: Update, context: BotContext) -> None:
         await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
+    if await whatson.live_answer(update, context, answer):
+        return
     flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:
         topic = answer.topic

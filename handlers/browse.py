@@ -11,7 +11,7 @@ from handlers.buttons import BROWSED, Category, Topic
 from handlers.context import BotContext
 from handlers.entries import entry_buttons
 from handlers.fallback import stale_button
-from handlers.menu import menu_button
+from handlers.menu import LIVE, menu_button
 from handlers.replies import bold, show
 
 PAGE_SIZE = 6
@@ -33,7 +33,8 @@ async def on_topic(update: Update, context: BotContext) -> None:
         if answerer.in_category(c)
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([menu_button(t)])
+    live = LIVE.get(data.topic)
+    rows.append([button(t._("⬅️ Back"), live), menu_button(t)] if live else [menu_button(t)])
     text = bold(t._(TOPIC_LABELS[data.topic])) + "\n\n" + t._("Choose a subject:")
     await show(update, text, InlineKeyboardMarkup(rows))
 

@@ -68,3 +68,70 @@ class LanguageMenu:
 @dataclass(frozen=True)
 class ChooseLanguage:
     code: str
+
+
+# -- what's on: pop-up shops and events (handlers/popups.py, handlers/events.py)
+
+ALL_KINDS = "all"
+
+
+@callback("el")
+@dataclass(frozen=True)
+class EventList:
+    kind: str  # ALL_KINDS or one kind of event
+    page: int
+
+
+@callback("ev")
+@dataclass(frozen=True)
+class ShowEvent:
+    event: int
+
+
+@callback("ec")
+@dataclass(frozen=True)
+class AddToCalendar:
+    event: int
+
+
+@callback("er")
+@dataclass(frozen=True)
+class RemindMe:
+    event: int
+    on: bool
+
+
+@callback("ep")
+@dataclass(frozen=True)
+class MapPin:
+    event: int
+
+
+@callback("pl")
+@dataclass(frozen=True)
+class Popups:
+    """The recycling screen: the next pop-up shops, the resident's residence first."""
+
+
+@callback("rl")
+@dataclass(frozen=True)
+class ResidenceList:
+    page: int
+
+
+@callback("rs")
+@dataclass(frozen=True)
+class ChooseResidence:
+    residence: str
+
+
+@callback("ib")
+@dataclass(frozen=True)
+class AskItem:
+    """ "Can I bring this?"."""
+
+
+@callback("lc")
+@dataclass(frozen=True)
+class AskLocation:
+    """Offer the location button, to find the nearest pop-up shops."""

@@ -23,12 +23,15 @@ def commands_for(catalogs: Catalogs, locale: str, *, staff: bool = False) -> lis
     if staff:
         commands.append(BotCommand("gaps", t._("Questions without a good answer")))
         commands.append(BotCommand("reload", t._("Reload the content files")))
+        commands.append(BotCommand("event_cancel", t._("Cancel an event (its number)")))
+        commands.append(BotCommand("event_move", t._("Move an event (number, date, time)")))
     return commands
 
 
 async def register_commands(bot: Bot, catalogs: Catalogs, staff_ids: Iterable[int] = ()) -> None:
     """Default list in the default language; each supported language gets its own; staff
-    also see /gaps and /reload in their chat (possible only once they have started the bot)."""
+    also see /gaps, /reload, /event_cancel and /event_move in their chat (possible only once
+    they have started the bot)."""
     await bot.set_my_commands(commands_for(catalogs, catalogs.default_locale))
     for code in catalogs.supported:
         await bot.set_my_commands(commands_for(catalogs, code), language_code=code)

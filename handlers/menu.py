@@ -10,15 +10,21 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.answers.taxonomy import TOPIC_LABELS
 from bot.i18n import Translator
 from bot.telegram.callbacks import button, is_kind
-from handlers.buttons import Home, LanguageMenu, Topic
+from handlers.buttons import ALL_KINDS, EventList, Home, LanguageMenu, Popups, Topic
 from handlers.context import BotContext
 from handlers.replies import bold, show
+
+# Topics whose button opens what is on now (the advice entries are one tap further).
+LIVE: dict[str, object] = {"recycling": Popups(), "events": EventList(ALL_KINDS, 0)}
 
 
 @lru_cache(maxsize=64)
 def main_menu(t: Translator) -> InlineKeyboardMarkup:
     """Built once per language: PTB keyboards are immutable, so one object serves everyone."""
-    rows = [[button(t._(label), Topic(topic))] for topic, label in TOPIC_LABELS.items()]
+    rows = [
+        [button(t._(label), LIVE.get(topic) or Topic(topic))]
+        for topic, label in TOPIC_LABELS.items()
+    ]
     rows.append([button(t._("🌐 Language"), LanguageMenu())])
     return InlineKeyboardMarkup(rows)
 

@@ -6,6 +6,7 @@ Each worker reloads on its own: with several, send SIGHUP to each (see the READM
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -29,6 +30,7 @@ async def reload_content(update: Update, context: BotContext) -> None:
         return
     try:
         answerer = await services.answers.reload_in_background()
+        content = await asyncio.to_thread(services.whatson.reload)
     except ContentError as exc:
         lines = [bold(t._("The content has problems: nothing was changed."))]
         lines += [f"• {html.escape(p, quote=False)}" for p in exc.problems[:MAX_PROBLEMS]]
@@ -36,6 +38,7 @@ async def reload_content(update: Update, context: BotContext) -> None:
             lines.append(t._("…and {n} more.", n=len(exc.problems) - MAX_PROBLEMS))
         await show(update, "\n".join(lines), edit=False)
         return
+    await services.events.sync_content(content)
     log.info("content reloaded by staff: %d entries", len(answerer.entries))
     await show(
         update,

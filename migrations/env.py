@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import bot.answers.models
+import bot.events.models
 import bot.residents.models
 import bot.telegram.inbox  # noqa: F401  (each capability's models join Base.metadata)
 from bot.storage.base import Base

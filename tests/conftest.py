@@ -21,6 +21,8 @@ from bot.answers.library import Library
 from bot.app import Assistant, build_application, build_assistant, start, stop
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.events.library import EventsLibrary
+from bot.events.service import EventService
 from bot.i18n import Catalogs
 from bot.services import Services
 from bot.standin import BotAPIStandin, SimUser
@@ -31,6 +33,7 @@ from bot.storage.migrate import upgrade
 PG_URL = os.environ.get("RESIDENTS_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_ID = 4242
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday, the tests' frozen clock
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -87,8 +90,27 @@ def worker_database(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per session; each test then gets a copy (SQLite) or emptied tables (PG)."""
+def whatson(catalogs: Catalogs) -> EventsLibrary:
+    """The real events content (places, rules, items), loaded once per session."""
+    return EventsLibrary(ROOT / "content", catalogs.supported)
+
+
+async def _plan_events(url: str, whatson: EventsLibrary) -> None:
+    db = Database(url)
+    try:
+        settings = make_settings()
+        service = EventService(
+            db, FrozenClock(NOW), tz=settings.tz, default_locale=settings.default_locale
+        )
+        await service.sync_content(whatson.content)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(tmp_path_factory: pytest.TempPathFactory, whatson: EventsLibrary) -> str:
+    """Migrate once per session; each test then gets a copy (SQLite) or emptied tables (PG).
+    The SQLite template also holds the content's events as of NOW, so start-ups find them."""
     if PG_URL:
         url = worker_database(PG_URL)
         upgrade(url)
@@ -96,6 +118,7 @@ def migrated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
+    asyncio.run(_plan_events(url, whatson))
     return url
 
 
@@ -119,7 +142,7 @@ async def database(migrated_url: str, tmp_path: Path) -> AsyncIterator[Database]
 
 @pytest.fixture
 def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+    return FrozenClock(NOW)
 
 
 @pytest.fixture
@@ -158,13 +181,14 @@ async def start_app(
     clock: FrozenClock,
     library: Library,
     catalogs: Catalogs,
+    whatson: EventsLibrary | None = None,
     **overrides: Any,
 ) -> Assistant:
     settings = make_settings(
         telegram_api_url=standin.base_url, database_url=database.url, **overrides
     )
     assistant = build_assistant(
-        settings, clock=clock, db=database, library=library, catalogs=catalogs
+        settings, clock=clock, db=database, library=library, catalogs=catalogs, whatson=whatson
     )
     build_application(assistant, token=standin.token)
     await start(assistant)
@@ -182,8 +206,9 @@ async def harness(
     clock: FrozenClock,
     library: Library,
     catalogs: Catalogs,
+    whatson: EventsLibrary,
 ) -> AsyncIterator[Harness]:
-    assistant = await start_app(standin, database, clock, library, catalogs)
+    assistant = await start_app(standin, database, clock, library, catalogs, whatson)
     try:
         yield Harness(standin, assistant, clock)
     finally:

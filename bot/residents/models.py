@@ -23,3 +23,5 @@ class Resident(Base):
     blocked_at: Mapped[datetime | None]
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The estate they live in (bot.events residences), chosen from the recycling screen.
+    residence_id: Mapped[str | None] = mapped_column(String(64))

@@ -85,6 +85,16 @@ class ResidentService:
     async def set_language(self, user_id: int, chat_id: int, language: str) -> None:
         await self._write(user_id, chat_id, self._clock(), language=language)
 
+    async def set_residence(self, user_id: int, chat_id: int, residence_id: str | None) -> None:
+        await self._write(user_id, chat_id, self._clock(), residence_id=residence_id)
+
+    async def residence(self, user_id: int) -> str | None:
+        """The residence the resident chose, if any."""
+        async with self._db.reading() as session:
+            return await session.scalar(
+                select(Resident.residence_id).where(Resident.user_id == user_id)
+            )
+
     async def set_blocked(self, user_id: int, chat_id: int, blocked: bool) -> None:
         """Kept current from my_chat_member updates and from 403 answers to our messages."""
         now = self._clock()

@@ -85,7 +85,15 @@ async def test_staff_see_gaps_in_their_command_menu(
     assistant = await start_app(standin, database, clock, library, catalogs)
     try:
         staff = standin.commands("chat", chat_id=ADMIN_ID)
-        assert [c["command"] for c in staff] == ["start", "help", "language", "gaps", "reload"]
+        assert [c["command"] for c in staff] == [
+            "start",
+            "help",
+            "language",
+            "gaps",
+            "reload",
+            "event_cancel",
+            "event_move",
+        ]
         assert "gaps" not in [c["command"] for c in standin.commands()]
     finally:
         await stop_app(assistant)
@@ -104,16 +112,17 @@ async def test_stickers_photos_voice_and_locations_are_answered(harness: Harness
     await sam.send_sticker()
     await sam.send_photo()
     await sam.send_voice()
-    await sam.send_location()
     await sam.send_document()
-    replies = await sam.wait_for_messages(5)
+    replies = await sam.wait_for_messages(4)
     texts = [r["text"] for r in replies]
     assert "sticker" in texts[0]
     assert "pictures" in texts[1]
     assert "voice" in texts[2]
-    assert "location" in texts[3]
-    assert "files" in texts[4]
+    assert "files" in texts[3]
     assert all(len(buttons(r)) == 4 for r in replies)
+    await sam.send_location()  # a shared location finds the nearest pop-up shops
+    thanks, nearest = await sam.wait_for_messages(2)
+    assert thanks["text"].startswith("📍") and "nearest pop-up shops" in nearest["text"]
 
 
 async def test_edited_messages_and_stale_buttons(harness: Harness) -> None:
