@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.telegram.callbacks import decode, is_kind
 from handlers.buttons import BROWSED, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
-from handlers.entries import entry_buttons, entry_keyboard, entry_text
+from handlers.entries import entry_buttons, entry_keyboard, entry_text, untranslated_note
 from handlers.fallback import stale_button
 from handlers.menu import main_menu, menu_button
 from handlers.replies import bold, show
@@ -46,6 +46,8 @@ async def on_question(update: Update, context: BotContext) -> None:
         if answer.topic is not None:
             contact = answer.topic.text(answer.lang, fallback).answer
             lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
+            if note := untranslated_note(t, answer.topic, answer.lang):
+                lines.insert(1, note)
             keyboard = InlineKeyboardMarkup([[menu_button(t)]])
         else:
             contact = answerer.contact(answer.lang)
@@ -68,7 +70,7 @@ async def on_question(update: Update, context: BotContext) -> None:
         return
     await show(
         update,
-        entry_text(best.entry, answer.lang, fallback, detail=False),
+        entry_text(t, best.entry, answer.lang, fallback, detail=False),
         entry_keyboard(
             t,
             best.entry,
@@ -102,7 +104,7 @@ async def on_entry(update: Update, context: BotContext) -> None:
     fallback = services.catalogs.default_locale
     await show(
         update,
-        entry_text(entry, lang, fallback, detail=data.detail),
+        entry_text(t, entry, lang, fallback, detail=data.detail),
         entry_keyboard(
             t,
             entry,

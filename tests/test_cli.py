@@ -128,6 +128,18 @@ def test_content_check_from_the_command_line(tmp_path: Path) -> None:
     assert "Traceback" not in broken.stderr
 
 
+def test_content_check_lists_what_is_not_translated_as_warnings(tmp_path: Path) -> None:
+    from tests.answers.test_content import with_french_only_entry
+
+    result = run_cli("content", "check", CONTENT_DIR=str(with_french_only_entry(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    assert (
+        "  warning: content/entries/french_only.yaml: entry nuit-blanche-test: "
+        "not translated into ar, en, es, pt" in result.stdout
+    )
+    assert "content is valid" in result.stdout and "warning(s) above" in result.stdout
+
+
 def test_main_without_arguments_shows_usage(capsys) -> None:
     with pytest.raises(SystemExit):
         main([])

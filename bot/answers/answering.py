@@ -70,7 +70,7 @@ class Answerer:
         self.languages = languages
         self.default_locale = default_locale
         self.thresholds = thresholds or Thresholds()
-        self.index = SearchIndex(content, languages)
+        self.index = SearchIndex(content, languages, default_locale)
         self.detection = LanguageDetection(languages)
         self.entries = {e.id: e for e in content.answers}
         self._by_category: dict[str, list[Entry]] = {}

@@ -24,7 +24,8 @@ class Library:
         self._answerer = self._build()
 
     def _build(self) -> Answerer:
-        content = load_content(self.content_dir, self.languages)  # ContentError lists all
+        # ContentError lists every error; untranslated texts are only content.warnings.
+        content = load_content(self.content_dir, self.languages, self.default_locale)
         return Answerer(content, self.languages, self.default_locale)
 
     @property

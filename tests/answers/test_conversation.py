@@ -249,3 +249,32 @@ async def test_the_vote_is_thanked_in_the_language_of_the_answer(harness: Harnes
         "Thank you! Your answer helps us improve."
     )
     assert answer["text"] != "Merci ! Votre réponse nous aide à nous améliorer."
+
+
+async def test_an_entry_not_yet_translated_shows_in_french_with_a_note(
+    tmp_path, standin, database, clock, catalogs
+) -> None:
+    """Staff wrote it in French only: an English question still finds it, and the card says
+    why it is in French. A French resident sees no note."""
+    from bot.answers.library import Library
+    from tests.answers.test_content import with_french_only_entry
+    from tests.conftest import start_app, stop_app
+
+    library = Library(with_french_only_entry(tmp_path), catalogs.supported, "fr")
+    assistant = await start_app(standin, database, clock, library, catalogs)
+    try:
+        sam = standin.user(1005, "Sam", language_code="en")
+        await sam.send("when is the Nuit Blanche this year?")
+        [card] = await sam.wait_for_messages(1)
+        note = "ℹ️ This answer is not yet translated into your language."
+        assert card["text"].startswith(f"{note}\n\nLa Nuit Blanche\n\nLa Nuit Blanche : une nuit")
+        assert any("👍" in b["text"] for b in buttons(card))
+        [row] = await logged(Harness(standin, assistant, clock))
+        assert row.lang == "en" and row.top_entry_id == "nuit-blanche-test"
+
+        amina = standin.user(1001, "Amina", language_code="fr")
+        await amina.send("c'est quand la nuit blanche ?")
+        [card] = await amina.wait_for_messages(1)
+        assert card["text"].startswith("La Nuit Blanche\n\n")
+    finally:
+        await stop_app(assistant)
