@@ -36,6 +36,19 @@ def copy_content(tmp_path: Path) -> Path:
     return target
 
 
+def tiny_content(tmp_path: Path) -> Path:
+    """A content folder with one French-only entry and a French default contact: enough to
+    check how one more file is read, without indexing the shipped content."""
+    target = tmp_path / "content"
+    (target / "entries").mkdir(parents=True)
+    tiny = FRENCH_ONLY.replace("nuit-blanche-test", "tiny-entry")
+    (target / "entries" / "tiny.yaml").write_text(tiny, encoding="utf-8")
+    (target / "out_of_scope.yaml").write_text(
+        'default_contact:\n  fr: "Adressez-vous au gardien."\ntopics: []\n', encoding="utf-8"
+    )
+    return target
+
+
 def with_french_only_entry(tmp_path: Path) -> Path:
     """The shipped content plus one entry written in French only, as staff may add it."""
     target = copy_content(tmp_path)
@@ -99,7 +112,7 @@ def test_every_problem_is_reported_with_file_entry_and_field(tmp_path: Path) -> 
 
 
 def test_an_unknown_field_does_not_hide_the_other_errors_of_its_entry(tmp_path: Path) -> None:
-    target = copy_content(tmp_path)
+    target = tiny_content(tmp_path)
     (target / "entries" / "typos.yaml").write_text(
         FRENCH_ONLY.replace("title:", "tilte:")
         .replace("events.upcoming", "events.party")
@@ -121,7 +134,7 @@ def test_an_unknown_field_does_not_hide_the_other_errors_of_its_entry(tmp_path: 
 
 
 def test_a_reused_id_is_reported_with_the_other_errors_of_its_entry(tmp_path: Path) -> None:
-    target = copy_content(tmp_path)
+    target = tiny_content(tmp_path)
     twice = FRENCH_ONLY + FRENCH_ONLY.removeprefix("entries:\n").replace(
         "https://www.paris.fr/", "www.paris.fr"
     )
@@ -150,7 +163,7 @@ def test_a_reused_id_is_reported_with_the_other_errors_of_its_entry(tmp_path: Pa
 def test_a_yaml_syntax_error_names_the_file_and_line_in_plain_words(
     tmp_path: Path, text: str, expected: str
 ) -> None:
-    target = copy_content(tmp_path)
+    target = tiny_content(tmp_path)
     (target / "entries" / "broken.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as caught:
         load_content(target, LANGS)
@@ -160,7 +173,7 @@ def test_a_yaml_syntax_error_names_the_file_and_line_in_plain_words(
 
 
 def test_a_field_given_twice_is_an_error(tmp_path: Path) -> None:
-    target = copy_content(tmp_path)
+    target = tiny_content(tmp_path)
     text = FRENCH_ONLY + '          - "la nuit blanche c quand"\n        questions: ["x"]\n'
     (target / "entries" / "twice.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ContentError) as caught:
@@ -189,7 +202,7 @@ def test_a_new_language_is_warned_about_not_refused(tmp_path: Path) -> None:
 
 
 def test_the_default_language_is_required(tmp_path: Path) -> None:
-    target = copy_content(tmp_path)
+    target = tiny_content(tmp_path)
     english = FRENCH_ONLY.replace("      fr:", "      en:")
     (target / "entries" / "english.yaml").write_text(english, encoding="utf-8")
     with pytest.raises(ContentError) as caught:
