@@ -8,11 +8,14 @@ old one and swaps it in at once; a bad edit raises ContentError and keeps the pr
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 
 from bot.answers.answering import Answerer
 from bot.answers.content import load_content
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -26,6 +29,11 @@ class Library:
     def _build(self) -> Answerer:
         # ContentError lists every error; untranslated texts are only content.warnings.
         content = load_content(self.content_dir, self.languages, self.default_locale)
+        if content.warnings:
+            log.info(
+                "content: %d warning(s), texts not yet translated (`content check` lists them)",
+                len(content.warnings),
+            )
         return Answerer(content, self.languages, self.default_locale)
 
     @property
