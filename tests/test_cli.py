@@ -129,14 +129,15 @@ def test_content_check_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_content_check_lists_what_is_not_translated_as_warnings(tmp_path: Path) -> None:
-    from tests.answers.test_content import with_french_only_entry
+    from tests.answers.test_content import tiny_content
 
-    result = run_cli("content", "check", CONTENT_DIR=str(with_french_only_entry(tmp_path)))
+    result = run_cli("content", "check", CONTENT_DIR=str(tiny_content(tmp_path)))
     assert result.returncode == 0, result.stderr
     assert (
-        "  warning: content/entries/french_only.yaml: entry nuit-blanche-test: "
-        "not translated into ar, en, es, pt" in result.stdout
+        "  warning: content/entries/tiny.yaml: entry tiny-entry: not translated into ar, en, es, pt"
+        in result.stdout
     )
+    assert "content/out_of_scope.yaml: default_contact: not translated into" in result.stdout
     assert "content is valid" in result.stdout and "warning(s) above" in result.stdout
 
 

@@ -284,16 +284,16 @@ async def test_reload_tells_staff_what_is_not_yet_translated(
     tmp_path, standin, database, clock, catalogs
 ) -> None:
     from bot.answers.library import Library
-    from tests.answers.test_content import with_french_only_entry
+    from tests.answers.test_content import tiny_content
     from tests.conftest import start_app, stop_app
 
-    library = Library(with_french_only_entry(tmp_path), catalogs.supported, "fr")
+    library = Library(tiny_content(tmp_path), catalogs.supported, "fr")
     assistant = await start_app(standin, database, clock, library, catalogs)
     try:
         staff = standin.user(ADMIN_ID, "Staff", language_code="en")
         await staff.send("/reload")
         [reply] = await staff.wait_for_messages(1)
         assert reply["text"].startswith("Content reloaded:")
-        assert "1 warning (a text not yet translated): “content check” lists it." in reply["text"]
+        assert "2 warnings (texts not yet translated): “content check” lists them." in reply["text"]
     finally:
         await stop_app(assistant)
