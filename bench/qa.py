@@ -248,7 +248,7 @@ def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Questi
     print(f"BM25 baseline refusal threshold: {max(fits)[1]} (objective {max(fits)[0]:.3f})")
 
 
-BASELINE_THRESHOLD = 4.0  # fitted by --calibrate with the assistant's objective
+BASELINE_THRESHOLD = 12.0  # fitted by --calibrate with the assistant's objective
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -84,11 +85,13 @@ def _cmd_content(settings: Settings, action: str) -> int:
     whatson = EventsLibrary(settings.content_dir, catalogs.supported).content
     if action == "sync":
         print("nothing to sync: the assistant answers from the content files themselves")
+    _print_warnings(content.warnings, sys.stdout)
     emergencies = len(content.emergencies.emergencies) if content.emergencies else 0
     print(
         f"content is valid: {len(content.answers)} entries, {len(content.topics)} "
         f"out-of-scope topics, {emergencies} kinds of emergency, "
         f"languages {', '.join(catalogs.supported)}"
+        + (f" ({len(content.warnings)} warning(s) above)" if content.warnings else "")
     )
     print(
         f"events content is valid: {len(whatson.residences)} residences, "
@@ -132,6 +135,14 @@ def _cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_events_import(settings, args.source))
 
 
+def _print_warnings(warnings: list[str], stream: TextIO) -> None:
+    """Not errors: residents of those languages get the default-language text with a note."""
+    if warnings:
+        print(f"{len(warnings)} warning(s), the content still loads:", file=stream)
+        for warning in warnings:
+            print(f"  warning: {warning}", file=stream)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -160,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"residents-bot: content has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        _print_warnings(exc.warnings, sys.stderr)
         return 1
     except (ConfigError, CatalogError) as exc:
         print(f"residents-bot: {exc}", file=sys.stderr)

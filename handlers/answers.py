@@ -17,7 +17,7 @@ from bot.telegram.callbacks import button, decode, is_kind
 from handlers import whatson
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
-from handlers.entries import entry_buttons, entry_keyboard, entry_text
+from handlers.entries import entry_buttons, entry_keyboard, entry_text, untranslated_note
 from handlers.fallback import stale_button
 from handlers.menu import main_menu, menu_button
 from handlers.replies import bold, show
@@ -61,6 +61,8 @@ async def on_question(update: Update, context: BotContext) -> None:
             topic.text(answer.lang, fallback).answer if topic else answerer.contact(answer.lang)
         )
         lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
+        if topic is not None and (note := untranslated_note(t, topic, answer.lang)):
+            lines.insert(1, note)
         keyboard = InlineKeyboardMarkup([flag_row, [menu_button(t)]])
         await show(update, "\n\n".join(lines), keyboard, edit=False)
         return
@@ -84,7 +86,7 @@ async def on_question(update: Update, context: BotContext) -> None:
         return
     await show(
         update,
-        entry_text(best.entry, answer.lang, fallback, detail=False),
+        entry_text(t, best.entry, answer.lang, fallback, detail=False),
         entry_keyboard(
             t,
             best.entry,
@@ -118,7 +120,7 @@ async def on_entry(update: Update, context: BotContext) -> None:
     fallback = services.catalogs.default_locale
     await show(
         update,
-        entry_text(entry, lang, fallback, detail=data.detail),
+        entry_text(t, entry, lang, fallback, detail=data.detail),
         entry_keyboard(
             t,
             entry,

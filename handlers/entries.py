@@ -31,9 +31,20 @@ def entry_buttons(
     ]
 
 
-def entry_text(entry: Entry, lang: str, fallback: str, *, detail: bool) -> str:
+def untranslated_note(t: Translator, entry: Entry, lang: str) -> str | None:
+    """One line above a text shown in the default language: not yet in the resident's."""
+    if entry.translated(lang):
+        return None
+    return "<i>" + t._("ℹ️ This answer is not yet translated into your language.") + "</i>"
+
+
+def entry_text(t: Translator, entry: Entry, lang: str, fallback: str, *, detail: bool) -> str:
+    """The card: title, answer (and detail), source. An entry not yet translated into `lang`
+    shows its default-language text under a one-line note."""
     text = entry.text(lang, fallback)
-    parts = [f"<b>{html.escape(text.title)}</b>", html.escape(text.answer)]
+    note = untranslated_note(t, entry, lang)
+    parts = [note] if note else []
+    parts += [f"<b>{html.escape(text.title)}</b>", html.escape(text.answer)]
     if detail and text.detail:
         parts.append(html.escape(text.detail))
     if entry.source:

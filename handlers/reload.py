@@ -40,11 +40,15 @@ async def reload_content(update: Update, context: BotContext) -> None:
         return
     await services.events.sync_content(content)
     log.info("content reloaded by staff: %d entries", len(answerer.entries))
-    await show(
-        update,
-        t._("Content reloaded: {n} answers.", n=len(answerer.entries)),
-        edit=False,
-    )
+    text = t._("Content reloaded: {n} answers.", n=len(answerer.entries))
+    warnings = len(answerer.content.warnings)
+    if warnings:  # not errors: residents get the French text with a note meanwhile
+        text += "\n" + t.ngettext(
+            "{n} warning (a text not yet translated): “content check” lists it.",
+            "{n} warnings (texts not yet translated): “content check” lists them.",
+            warnings,
+        )
+    await show(update, text, edit=False)
 
 
 HANDLERS = [CommandHandler("reload", reload_content, filters.ChatType.PRIVATE)]

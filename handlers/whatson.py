@@ -16,7 +16,7 @@ from handlers.replies import bold, show
 
 POPUPS_CATEGORY = "recycling.popup_when_where"
 EVENTS_CATEGORY = "events.upcoming"
-ITEM_CATEGORIES = frozenset({"recycling.accepted_items"})
+ITEM_CATEGORIES = frozenset({"recycling.accepted_items", "recycling.sorting"})
 
 
 async def live_answer(update: Update, context: BotContext, answer: Answer) -> bool:

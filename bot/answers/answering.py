@@ -47,10 +47,10 @@ class Thresholds:
 
     answer_score: float = 14.0
     answer_coverage: float = 0.5
-    refuse_score: float = 6.0
+    refuse_score: float = 10.0
     refuse_coverage: float = 0.0
     topic_ratio: float = 0.8
-    topic_coverage: float = 0.1
+    topic_coverage: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Answerer:
             }
             for lang in languages
         }
-        self.index = SearchIndex(replace(content, synonyms=synonyms), languages)
+        self.index = SearchIndex(replace(content, synonyms=synonyms), languages, default_locale)
         self.detection = LanguageDetection(languages)
         self.emergencies = EmergencyDetector(content.emergencies or EmergencySet())
         self.entries = {e.id: e for e in content.answers}

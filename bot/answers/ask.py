@@ -25,7 +25,8 @@ from bot.i18n import Catalogs
 RESULTS = 5
 
 
-def to_json(answer: Answer) -> dict[str, Any]:
+def to_json(answer: Answer, default: str) -> dict[str, Any]:
+    """`default`: the language shown for an entry not yet translated into the answer's."""
     out: dict[str, Any] = {
         "question": answer.question,
         "lang": answer.lang,
@@ -40,7 +41,7 @@ def to_json(answer: Answer) -> dict[str, Any]:
         {
             "id": m.entry.id,
             "category": m.entry.category,
-            "title": m.entry.text(answer.lang, m.lang).title,
+            "title": m.entry.text(answer.lang, default).title,
             "score": round(m.rank(), 4),
         }
         for m in answer.results[:RESULTS]
@@ -81,11 +82,14 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
         ]
         return "\n".join(lines)
     if not answer.confident:
-        titles = [f"- {m.entry.text(answer.lang, m.lang).title}" for m in answer.results[:3]]
+        default = answerer.default_locale
+        titles = [f"- {m.entry.text(answer.lang, default).title}" for m in answer.results[:3]]
         return "\n".join([t._("I am not sure I understood. Did you mean one of these?"), *titles])
     best = answer.results[0]
-    text = best.entry.text(answer.lang, best.lang)
+    text = best.entry.text(answer.lang, answerer.default_locale)
     lines = [text.title, "", text.answer]
+    if not best.entry.translated(answer.lang):
+        lines.insert(0, t._("ℹ️ This answer is not yet translated into your language."))
     if best.entry.source:
         lines += ["", t._("Source: {url}", url=best.entry.source)]
     return "\n".join(lines)
@@ -112,7 +116,12 @@ def run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO | None =
             if not line.strip():
                 continue
             question, lang = _parse_line(line, args.lang)
-            print(json.dumps(to_json(answerer.answer(question, lang)), ensure_ascii=False))
+            print(
+                json.dumps(
+                    to_json(answerer.answer(question, lang), answerer.default_locale),
+                    ensure_ascii=False,
+                )
+            )
             sys.stdout.flush()
         return 0
     if not args.question:
@@ -120,7 +129,7 @@ def run_ask(settings: Settings, args: argparse.Namespace, stdin: TextIO | None =
         return 2
     answer = answerer.answer(args.question, args.lang)
     if args.json:
-        print(json.dumps(to_json(answer), ensure_ascii=False))
+        print(json.dumps(to_json(answer, answerer.default_locale), ensure_ascii=False))
     else:
         print(to_text(answer, answerer, catalogs))
     return 0

@@ -1,10 +1,16 @@
 """The content store's data files: schema, validation with errors that name file, entry, field.
 
 Layout (documented for staff in content/README.md):
-- content/entries/**/*.yaml: `entries:` list of answers, each with every language;
+- content/entries/**/*.yaml: `entries:` list of answers, each in the default language at least;
 - content/out_of_scope.yaml: what we do not handle, and whom to contact instead;
 - content/synonyms.yaml: colloquial words and their plain equivalents, per language;
 - content/emergencies.yaml: danger to life, its numbers and triggers (bot/answers/emergencies.py).
+
+Problems come in two kinds. Errors (a missing field, a misspelt field name, an unknown
+category, a YAML syntax error, a text missing in the default language) stop the content from
+loading: ContentError lists every one of them at once. Warnings (a text not yet translated
+into a language) are listed in ContentSet.warnings: residents of that language get the
+default-language text with a note, so content can be written in French first.
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from bot.answers.emergencies import FILE as EMERGENCIES_FILE
 from bot.answers.emergencies import EmergencySet, load_emergencies
 from bot.answers.taxonomy import CATEGORIES
 
 # libyaml's C loader when present: the content files are large and parsed at every start.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"  # callback data holds ids: keep them short
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -32,9 +39,10 @@ OUT_OF_SCOPE = "out_of_scope"
 class ContentError(Exception):
     """Every problem found, one per line, so staff fix them all in one pass."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: list[str] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.warnings = warnings or []
 
 
 class _Strict(BaseModel):
@@ -105,7 +113,11 @@ class Entry:
     texts: dict[str, Text]
 
     def text(self, lang: str, fallback: str) -> Text:
+        """The text in `lang`, or in the default language `fallback` when not translated."""
         return self.texts.get(lang) or self.texts[fallback]
+
+    def translated(self, lang: str) -> bool:
+        return lang in self.texts
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -145,6 +157,7 @@ class ContentSet:
     default_contact: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
     emergencies: EmergencySet | None = None  # None: nothing is recognised as an emergency
+    warnings: list[str] = field(default_factory=list)  # what is not translated yet
 
     @property
     def answers(self) -> list[Entry]:
@@ -158,28 +171,166 @@ class ContentSet:
         return {e.id: e for e in self.entries}
 
 
+@dataclass
+class _Report:
+    """What the check found. Errors stop the loading; warnings (untranslated texts) do not."""
+
+    languages: tuple[str, ...]
+    default: str
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def missing(self, present: Any) -> list[str]:
+        return [lang for lang in self.languages if lang not in present]
+
+
 def _where(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(top)"
 
 
+def _plain(error: ErrorDetails) -> str:
+    """Pydantic's message in the words of the content check."""
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field (check its spelling)"
+    if kind == "missing":
+        return "missing (this field is required)"
+    if kind == "string_too_short":
+        return "empty"
+    if kind == "string_too_long":
+        return f"too long: at most {ctx.get('max_length')} characters, now {len(error['input'])}"
+    if kind == "too_short":
+        return "empty: give at least one"
+    if kind == "string_pattern_mismatch":
+        return "only lowercase letters, digits and hyphens (2 to 40 characters)"
+    if kind == "string_type":
+        return "must be a text (put it in quotes)"
+    if kind == "list_type":
+        return "must be a list, e.g. [word one, word two] or lines starting with '- '"
+    if kind in ("dict_type", "model_type"):
+        return "must hold fields (name: value), one per line"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def _pydantic_problems(prefix: str, exc: ValidationError) -> list[str]:
-    out = []
-    for error in exc.errors():
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling)"
-        out.append(f"{prefix}: {_where(error['loc'])}: {message}")
-    return out
+    return [f"{prefix}: {_where(error['loc'])}: {_plain(error)}" for error in exc.errors()]
+
+
+class _Loader(_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, noting the fields given twice in one place: YAML silently keeps the
+    last one, so a copied `questions:` would hide the first list."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                if key.value in seen:
+                    self.duplicates.append((key.start_mark.line + 1, key.value))
+                seen.add(key.value)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+_INDENT = "a line does not line up with the lines above it (check the spaces at its start)"
+_AFTER_QUOTE = (
+    "unexpected text: after a closing quote, or on a line that does not line up with the "
+    "lines above (inside a text in '...', write an apostrophe twice: 'l''eau')"
+)
+# (words of the parser's message, what staff read, whether to point at where it started)
+_YAML_PROBLEMS: tuple[tuple[str, str, bool], ...] = (
+    (
+        "quoted scalar",
+        "a quote is not closed (a text that starts with a quote must end with the same quote)",
+        True,
+    ),
+    (
+        "mapping values are not allowed",
+        "a colon and a space (': ') inside a text, or a line indented too far: put a text "
+        "holding ': ' in quotes",
+        False,
+    ),
+    (
+        "flow sequence",
+        "a list opened with [ is not closed with ], or a comma is missing between two items",
+        True,
+    ),
+    ("flow mapping", "a { is not closed with }, or a comma is missing", True),
+    (
+        "node content",
+        "something is missing or out of place here (a [ or { not closed above?)",
+        False,
+    ),
+    ("undefined alias", "a text that starts with * must be in quotes", False),
+    ("found duplicate anchor", "a text that starts with & must be in quotes", False),
+    ("'-' indicator", _INDENT, False),
+    ("<block mapping start>", _INDENT, False),
+    ("expected key", _AFTER_QUOTE, False),
+    ("<scalar>", _AFTER_QUOTE, False),
+    ("block end", _INDENT, False),
+    (
+        "could not find expected ':'",
+        "a field name without its colon (:), or a text over several lines without quotes",
+        False,
+    ),
+    (
+        "cannot start any token",
+        "a character that cannot start a text here (such as @ or `): put the text in quotes",
+        False,
+    ),
+    (
+        "end of stream",
+        "the file ends in the middle of something (a quote or a bracket not closed?)",
+        False,
+    ),
+)
+
+
+def _yaml_problem(name: str, text: str, exc: yaml.YAMLError) -> str:
+    """A syntax error in plain words, with the line to look at."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"{name}: cannot be read as YAML ({exc})".replace("\n", " ")
+    message = f"{exc.context or ''} {exc.problem or ''}"
+    mark = exc.problem_mark or exc.context_mark
+    words = f"cannot be read as YAML ({(exc.problem or 'unknown problem').strip()})"
+    for needle, plain, at_start in _YAML_PROBLEMS:
+        if needle in message:
+            words = plain
+            if at_start and exc.context_mark is not None:
+                mark = exc.context_mark
+            break
+    if mark is None:
+        return f"{name}: {words}"
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[: mark.column + 1] or ("token" in message and "\t" in line):
+        words = "a tab character: indent with spaces only"
+    return f"{name}, line {mark.line + 1}: {words}"
 
 
 def _read_yaml(path: Path, root: Path, problems: list[str]) -> Any:
+    name = str(path.relative_to(root.parent))
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        problems.append(
-            f"{path.relative_to(root.parent)}: not valid YAML: {exc}".replace("\n", " ")
-        )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{name}: not saved as UTF-8 text (save it again, encoding UTF-8)")
         return None
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_problem(name, text, exc))
+        return None
+    finally:
+        loader.dispose()
+    for line, key in loader.duplicates:
+        problems.append(
+            f"{name}, line {line}: the field {key!r} is given twice in the same place "
+            "(only the last one would count)"
+        )
+    return None if loader.duplicates else data
 
 
 def _validated(
@@ -187,113 +338,139 @@ def _validated(
     schema: type[_ModelT],
     where: str,
     name: str,
-    languages: tuple[str, ...],
     seen: dict[str, str],
-    problems: list[str],
+    report: _Report,
 ) -> Iterator[_ModelT]:
-    """The items that pass the schema; every problem of the others goes into `problems`."""
+    """The items without errors. Every error of the others, all of them at once (schema,
+    languages, duplicate id), goes into the report; so do the warnings of all."""
     for index, raw in enumerate(items, start=1):
         label = raw.get("id") if isinstance(raw, dict) and raw.get("id") else f"#{index}"
         prefix = f"{where} {label}"
-        if not _claim_id(label, name, prefix, seen, problems):
-            continue
+        errors = len(report.problems)
+        _claim_id(str(label), name, prefix, seen, report.problems)
+        model = None
         try:
             model = schema.model_validate(raw)
         except ValidationError as exc:
-            problems.extend(_pydantic_problems(prefix, exc))
-            continue
-        _check_languages(prefix, model.text, languages, problems)  # type: ignore[attr-defined]
-        yield model
+            report.problems.extend(_pydantic_problems(prefix, exc))
+        texts = raw.get("text") if isinstance(raw, dict) else None
+        if isinstance(texts, dict):
+            _check_languages(prefix, texts, report)
+        if model is not None and len(report.problems) == errors:
+            yield model
 
 
 def _claim_id(
     label: str, name: str, prefix: str, seen: dict[str, str], problems: list[str]
-) -> bool:
+) -> None:
     """Ids are unique across all files; an entry reusing one is reported and skipped."""
     if label.startswith("#"):
-        return True
+        return
     if label in seen:
         problems.append(f"{prefix}: id: already used in {seen[label]}")
-        return False
+        return
     seen[label] = name
-    return True
 
 
-def _check_languages(
-    prefix: str, texts: dict[str, Any], languages: tuple[str, ...], problems: list[str]
-) -> None:
-    for lang in languages:
-        if lang not in texts:
-            problems.append(f"{prefix}: text.{lang}: missing translation")
+def _check_languages(prefix: str, texts: dict[str, Any], report: _Report) -> None:
+    """The default language is required; the others are warned about until translated."""
+    if report.default not in texts:
+        report.problems.append(
+            f"{prefix}: text.{report.default}: missing: every entry needs its text in "
+            f"{report.default} (the default language)"
+        )
     for lang in texts:
-        if lang not in languages:
-            problems.append(f"{prefix}: text.{lang}: no catalog for this language in locales/")
-    details = {lang for lang, t in texts.items() if getattr(t, "detail", None)}
-    if details and details != set(texts):
-        missing = ", ".join(sorted(set(texts) - details))
-        problems.append(f"{prefix}: detail: given in some languages but not in {missing}")
+        if lang not in report.languages:
+            report.problems.append(
+                f"{prefix}: text.{lang}: no catalog for this language in locales/"
+            )
+    missing = report.missing(texts)
+    if missing and report.default in texts:
+        report.warnings.append(f"{prefix}: not translated into {', '.join(missing)}")
+    details = [
+        lang
+        for lang in report.languages
+        if isinstance(texts.get(lang), dict) and texts[lang].get("detail")
+    ]
+    written = [lang for lang in report.languages if lang in texts]
+    if details and details != written:
+        lacking = ", ".join(lang for lang in written if lang not in details)
+        report.warnings.append(f"{prefix}: detail: not translated into {lacking}")
 
 
-def load_content(content_dir: Path, languages: tuple[str, ...]) -> ContentSet:
-    """Read and validate every file; raise ContentError listing every problem at once."""
-    problems: list[str] = []
+def load_content(
+    content_dir: Path, languages: tuple[str, ...], default: str | None = None
+) -> ContentSet:
+    """Read and validate every file; raise ContentError listing every problem at once.
+
+    `default` is the language every entry must be written in (the first of `languages`
+    unless given); texts missing in another language are warnings, in ContentSet.warnings.
+    """
+    report = _Report(languages, default or languages[0])
     content = ContentSet()
     seen: dict[str, str] = {}
     if not content_dir.is_dir():
         raise ContentError([f"{content_dir}: content folder not found (CONTENT_DIR)"])
     files = sorted((content_dir / "entries").rglob("*.y*ml"))
     if not files:
-        problems.append(f"{content_dir / 'entries'}: no entry files found")
+        report.problems.append(f"{content_dir / 'entries'}: no entry files found")
     for path in files:
         name = str(path.relative_to(content_dir.parent))
-        data = _read_yaml(path, content_dir, problems)
+        data = _read_yaml(path, content_dir, report.problems)
         if data is None:
             continue
         if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-            problems.append(f"{name}: must hold a list under 'entries:'")
+            report.problems.append(f"{name}: must hold a list under 'entries:'")
             continue
-        for model in _validated(
-            data["entries"], _Entry, f"{name}: entry", name, languages, seen, problems
-        ):
+        for model in _validated(data["entries"], _Entry, f"{name}: entry", name, seen, report):
             texts = {
                 lang: Text(t.title, t.answer, t.detail, tuple(t.keywords), tuple(t.questions))
                 for lang, t in model.text.items()
             }
             content.entries.append(Entry(model.id, "entry", model.category, model.source, texts))
-    _load_out_of_scope(content_dir, languages, content, seen, problems)
-    _load_synonyms(content_dir, languages, content, problems)
-    _load_emergencies(content_dir, languages, content, problems)
-    if problems:
-        raise ContentError(problems)
+    _load_out_of_scope(content_dir, content, seen, report)
+    _load_synonyms(content_dir, content, report)
+    _load_emergencies(content_dir, report.languages, content, report.problems, report.warnings)
+    if report.problems:
+        raise ContentError(report.problems, report.warnings)
+    content.warnings = report.warnings
     return content
 
 
 def _load_out_of_scope(
-    content_dir: Path,
-    languages: tuple[str, ...],
-    content: ContentSet,
-    seen: dict[str, str],
-    problems: list[str],
+    content_dir: Path, content: ContentSet, seen: dict[str, str], report: _Report
 ) -> None:
     path = content_dir / "out_of_scope.yaml"
     name = str(path.relative_to(content_dir.parent))
     if not path.exists():
-        problems.append(f"{name}: missing (it says whom to contact for what we do not handle)")
+        report.problems.append(
+            f"{name}: missing (it says whom to contact for what we do not handle)"
+        )
         return
-    data = _read_yaml(path, content_dir, problems)
+    data = _read_yaml(path, content_dir, report.problems)
     if not isinstance(data, dict):
-        problems.append(f"{name}: must hold 'default_contact:' and 'topics:'")
+        if data is not None:
+            report.problems.append(f"{name}: must hold 'default_contact:' and 'topics:'")
         return
     contact = data.get("default_contact")
     if not isinstance(contact, dict):
-        problems.append(f"{name}: default_contact: a text per language is required")
+        report.problems.append(f"{name}: default_contact: a text per language is required")
     else:
-        for lang in languages:
-            if not isinstance(contact.get(lang), str) or not contact[lang].strip():
-                problems.append(f"{name}: default_contact.{lang}: missing translation")
-        content.default_contact = {k: str(v).strip() for k, v in contact.items()}
+        written = {k for k, v in contact.items() if isinstance(v, str) and v.strip()}
+        if report.default not in written:
+            report.problems.append(
+                f"{name}: default_contact.{report.default}: missing (the default language)"
+            )
+        if missing := report.missing(written):
+            report.warnings.append(
+                f"{name}: default_contact: not translated into {', '.join(missing)}"
+            )
+        content.default_contact = {k: str(contact[k]).strip() for k in written}
     topics = data.get("topics") or []
-    for model in _validated(topics, _Topic, f"{name}: topic", name, languages, seen, problems):
+    if not isinstance(topics, list):
+        report.problems.append(f"{name}: topics: must be a list of topics")
+        return
+    for model in _validated(topics, _Topic, f"{name}: topic", name, seen, report):
         texts = {
             lang: Text(t.title, t.contact, None, tuple(t.keywords), tuple(t.questions))
             for lang, t in model.text.items()
@@ -301,29 +478,33 @@ def _load_out_of_scope(
         content.entries.append(Entry(model.id, OUT_OF_SCOPE, OUT_OF_SCOPE, None, texts))
 
 
-def _load_synonyms(
-    content_dir: Path, languages: tuple[str, ...], content: ContentSet, problems: list[str]
-) -> None:
+def _load_synonyms(content_dir: Path, content: ContentSet, report: _Report) -> None:
     path = content_dir / "synonyms.yaml"
     if not path.exists():
         return
     name = str(path.relative_to(content_dir.parent))
-    data = _read_yaml(path, content_dir, problems)
+    data = _read_yaml(path, content_dir, report.problems)
+    if data is None:
+        return
     if not isinstance(data, dict):
-        problems.append(f"{name}: must map each language to 'word: plain words'")
+        report.problems.append(f"{name}: must map each language to 'word: plain words'")
         return
     for lang, mapping in data.items():
-        if lang not in languages:
-            problems.append(f"{name}: {lang}: no catalog for this language in locales/")
+        if lang not in report.languages:
+            report.problems.append(f"{name}: {lang}: no catalog for this language in locales/")
             continue
         if not isinstance(mapping, dict):
-            problems.append(f"{name}: {lang}: must map 'word: plain words'")
+            report.problems.append(f"{name}: {lang}: must map 'word: plain words'")
             continue
         content.synonyms[lang] = {str(k).lower(): str(v) for k, v in mapping.items()}
 
 
 def _load_emergencies(
-    content_dir: Path, languages: tuple[str, ...], content: ContentSet, problems: list[str]
+    content_dir: Path,
+    languages: tuple[str, ...],
+    content: ContentSet,
+    problems: list[str],
+    warnings: list[str],
 ) -> None:
     path = content_dir / EMERGENCIES_FILE
     name = str(path.relative_to(content_dir.parent))
@@ -332,4 +513,4 @@ def _load_emergencies(
         return
     data = _read_yaml(path, content_dir, problems)
     if data is not None:
-        content.emergencies = load_emergencies(data, name, languages, problems)
+        content.emergencies = load_emergencies(data, name, languages, problems, warnings)

@@ -266,11 +266,27 @@ def _problems(prefix: str, exc: ValidationError) -> list[str]:
 
 
 def _check_languages(
-    prefix: str, field_name: str, given: Iterable[str], languages: tuple[str, ...]
+    prefix: str,
+    field_name: str,
+    given: Iterable[str],
+    languages: tuple[str, ...],
+    warnings: list[str],
 ) -> list[str]:
+    """Problems: the default language (the first) missing, or a language with no catalog.
+    A missing other language is a warning: its residents get the default-language text,
+    and its messages are not recognised as emergencies until its triggers are written."""
     given = set(given)
-    out = [f"{prefix}: {field_name}.{lang}: missing translation" for lang in languages]
-    out = [p for p, lang in zip(out, languages, strict=True) if lang not in given]
+    missing = [lang for lang in languages if lang not in given]
+    out = [
+        f"{prefix}: {field_name}.{lang}: missing translation"
+        for lang in missing[:1]
+        if lang == languages[0]
+    ]
+    warnings.extend(
+        f"{prefix}: {field_name}.{lang}: not translated yet"
+        for lang in missing
+        if lang != languages[0]
+    )
     out += [
         f"{prefix}: {field_name}.{lang}: no catalog for this language in locales/"
         for lang in sorted(given - set(languages))
@@ -300,7 +316,7 @@ def _compile(
 
 
 def _numbers(
-    raw: Any, name: str, languages: tuple[str, ...], problems: list[str]
+    raw: Any, name: str, languages: tuple[str, ...], problems: list[str], warnings: list[str]
 ) -> tuple[dict[str, Number], set[str]]:
     """The valid numbers, and every id declared (a broken number is reported once, not again
     by each emergency that names it)."""
@@ -321,7 +337,7 @@ def _numbers(
         except ValidationError as exc:
             problems.extend(_problems(prefix, exc))
             continue
-        problems.extend(_check_languages(prefix, "label", model.label, languages))
+        problems.extend(_check_languages(prefix, "label", model.label, languages, warnings))
         numbers[model.id] = Number(
             model.id, model.number, model.how == "sms", model.free, model.always_open, model.label
         )
@@ -335,6 +351,7 @@ def _check_emergency(
     declared: set[str],
     languages: tuple[str, ...],
     problems: list[str],
+    warnings: list[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the schema cannot see, checked even when the schema fails, so staff get every
     problem in one pass: known numbers, every language, patterns that compile, and the first
@@ -346,8 +363,8 @@ def _check_emergency(
     texts = raw.get("text") if isinstance(raw.get("text"), dict) else {}
     triggers = raw.get("triggers") if isinstance(raw.get("triggers"), dict) else {}
     exceptions = raw.get("except") if isinstance(raw.get("except"), dict) else {}
-    problems.extend(_check_languages(prefix, "text", texts, languages))
-    problems.extend(_check_languages(prefix, "triggers", triggers, languages))
+    problems.extend(_check_languages(prefix, "text", texts, languages, warnings))
+    problems.extend(_check_languages(prefix, "triggers", triggers, languages, warnings))
     for lang, lines in triggers.items():
         if isinstance(lines, list) and not lines:
             problems.append(f"{prefix}: triggers.{lang}: at least one trigger is required")
@@ -367,7 +384,11 @@ def _check_emergency(
 
 
 def load_emergencies(
-    data: Any, name: str, languages: tuple[str, ...], problems: list[str]
+    data: Any,
+    name: str,
+    languages: tuple[str, ...],
+    problems: list[str],
+    warnings: list[str] | None = None,
 ) -> EmergencySet:
     """Validate the parsed file; every problem goes into `problems` (file, entry, field)."""
     result = EmergencySet()
@@ -377,7 +398,8 @@ def load_emergencies(
     unknown = set(data) - {"numbers", "emergencies"}
     for key in sorted(unknown):
         problems.append(f"{name}: {key}: unknown field (check its spelling)")
-    result.numbers, declared = _numbers(data.get("numbers"), name, languages, problems)
+    warnings = warnings if warnings is not None else []
+    result.numbers, declared = _numbers(data.get("numbers"), name, languages, problems, warnings)
     items = data.get("emergencies")
     if not isinstance(items, list) or not items:
         problems.append(f"{name}: emergencies: a list of emergencies is required")
@@ -393,7 +415,7 @@ def load_emergencies(
         before = len(problems)
         raw = item if isinstance(item, dict) else {}
         triggers, exceptions = _check_emergency(
-            raw, prefix, result.numbers, declared, languages, problems
+            raw, prefix, result.numbers, declared, languages, problems, warnings
         )
         try:
             model = _Emergency.model_validate(item)

@@ -8,12 +8,15 @@ old one and swaps it in at once; a bad edit raises ContentError and keeps the pr
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 
 from bot.answers.answering import Answerer
 from bot.answers.content import load_content
 from bot.answers.courtesy import load_courtesy
+
+log = logging.getLogger(__name__)
 
 
 class Library:
@@ -25,7 +28,13 @@ class Library:
         self._answerer = self._build()
 
     def _build(self) -> Answerer:
-        content = load_content(self.content_dir, self.languages)  # ContentError lists all
+        # ContentError lists every error; untranslated texts are only content.warnings.
+        content = load_content(self.content_dir, self.languages, self.default_locale)
+        if content.warnings:
+            log.info(
+                "content: %d warning(s), texts not yet translated (`content check` lists them)",
+                len(content.warnings),
+            )
         courtesy = load_courtesy(self.content_dir, self.languages)
         return Answerer(content, self.languages, self.default_locale, courtesy=courtesy)
 

@@ -8,6 +8,9 @@ Two views of each entry (and each out-of-scope topic) are scored with BM25 and a
 Queries get synonym expansion (content/synonyms.yaml; a word mapped to nothing, such as a
 greeting, is dropped) and typo correction against the language's vocabulary (rapidfuzz). The
 index is built in memory at start-up: a search touches no database and no disk.
+An entry not yet translated into a language is indexed there with its default-language text,
+so a question in that language still finds it by the words both share (names, "Emmaüs",
+"DEEE", "Linky", the French words residents mix in).
 """
 
 from __future__ import annotations
@@ -96,16 +99,19 @@ class LanguageIndex:
     passages: _BM25 | None = None
     passage_owner: list[int] = field(default_factory=list)
     surface: dict[str, str] = field(default_factory=dict)
+    native: set[str] = field(default_factory=set)  # words of texts written in this language
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     courtesy: frozenset[str] = frozenset()  # every word of a synonym that stands for nothing
     by_initial: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corrections: dict[str, str | None] = field(default_factory=dict)
 
-    def _terms(self, text: str) -> list[str]:
+    def _terms(self, text: str, *, native: bool = True) -> list[str]:
         out = []
         for word in words(text):
             stem = self.analyzer.stem(word)
             self.surface.setdefault(word, stem)
+            if native:
+                self.native.add(word)
             out.append(stem)
         return out
 
@@ -119,12 +125,20 @@ class LanguageIndex:
         }
 
     @classmethod
-    def build(cls, lang: str, entries: list[Entry], synonyms: dict[str, str]) -> LanguageIndex:
+    def build(
+        cls,
+        lang: str,
+        entries: list[Entry],
+        synonyms: dict[str, str],
+        default: str | None = None,
+    ) -> LanguageIndex:
+        """`default`: the language whose text stands in for a missing translation."""
         index = cls(lang, Analyzer(lang))
         bags: list[dict[str, float]] = []
         passage_bags: list[dict[str, float]] = []
         for entry in entries:
-            text = entry.texts.get(lang)
+            native = entry.translated(lang)
+            text = entry.texts.get(lang) or (entry.texts.get(default) if default else None)
             if text is None:
                 continue
             owner = len(index.entries)
@@ -132,12 +146,12 @@ class LanguageIndex:
             bag: dict[str, float] = defaultdict(float)
             for name, chunks in index._fields(text).items():
                 for chunk in chunks:
-                    for term in index._terms(chunk):
+                    for term in index._terms(chunk, native=native):
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
             for passage in (text.title, *text.questions, " ".join(text.keywords)):
-                terms = index._terms(passage)
+                terms = index._terms(passage, native=native)
                 if terms:
                     index.passage_owner.append(owner)
                     passage_bags.append(dict.fromkeys(terms, 1.0))
@@ -158,7 +172,9 @@ class LanguageIndex:
 
     @property
     def vocabulary(self) -> frozenset[str]:
-        return frozenset(self.surface)
+        """The words of this language's own texts (language detection reads it): the
+        default-language text standing in for a missing translation is not evidence."""
+        return frozenset(self.native)
 
     def _correct(self, word: str) -> str | None:
         """The closest word of the content vocabulary, within 1 edit (2 for long words),
@@ -281,11 +297,16 @@ def informativeness(word: str, lang: str) -> float:
 class SearchIndex:
     """All languages' indexes over one content set."""
 
-    def __init__(self, content: ContentSet, languages: tuple[str, ...]) -> None:
+    def __init__(
+        self, content: ContentSet, languages: tuple[str, ...], default: str | None = None
+    ) -> None:
         self.content = content
         self.languages = languages
+        default = default or (languages[0] if languages else None)
         self.indexes = {
-            lang: LanguageIndex.build(lang, content.entries, content.synonyms.get(lang, {}))
+            lang: LanguageIndex.build(
+                lang, content.entries, content.synonyms.get(lang, {}), default
+            )
             for lang in languages
         }
         self.vocabularies = {lang: index.vocabulary for lang, index in self.indexes.items()}

@@ -66,6 +66,6 @@ CATEGORY_LABELS: dict[str, str] = {
     "recycling.sorting": N_("🗑️ Sorting waste"),
     "events.upcoming": N_("📅 Coming up"),
     "events.heritage_tours": N_("🏛️ Heritage tours"),
-    "events.museum": N_("🖼️ The ephemeral museum"),
+    "events.museum": N_("🖼️ Museums"),
     "events.register": N_("✍️ Signing up"),
 }

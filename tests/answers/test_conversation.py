@@ -83,7 +83,7 @@ async def test_an_unsure_reply_offers_guesses_and_none_of_these_reaches_gaps(
     from tests.conftest import ADMIN_ID
 
     sam = harness.resident(1005, "en")
-    await sam.send("what about the thing with the water in the kitchen")
+    await sam.send("what about bulbs")
     [reply] = await sam.wait_for_messages(1)
     assert reply["text"] == "I am not sure I understood. Did you mean one of these?"
     guesses = [d for d in data_of(reply) if d.startswith("e:")]
@@ -100,7 +100,7 @@ async def test_an_unsure_reply_offers_guesses_and_none_of_these_reaches_gaps(
     staff = harness.resident(ADMIN_ID, "en", "Staff")
     await staff.send("/gaps")
     [gaps] = await staff.wait_for_messages(1)
-    assert "thing with the water" in gaps["text"]
+    assert "what about bulbs" in gaps["text"]
 
 
 async def test_bad_input_never_breaks(harness: Harness) -> None:
@@ -294,3 +294,51 @@ async def test_thanks_get_you_are_welcome_in_the_residents_language(harness: Har
         [reply] = await resident.wait_for_messages(1)
         assert reply["text"].startswith(expected), (text, reply["text"])
         assert reply["text"].count(expected) == 1
+
+
+async def test_an_entry_not_yet_translated_shows_in_french_with_a_note(
+    tmp_path, standin, database, clock, catalogs
+) -> None:
+    """Staff wrote it in French only: an English question still finds it, and the card says
+    why it is in French. A French resident sees no note."""
+    from bot.answers.library import Library
+    from tests.answers.test_content import with_french_only_entry
+    from tests.conftest import start_app, stop_app
+
+    library = Library(with_french_only_entry(tmp_path), catalogs.supported, "fr")
+    assistant = await start_app(standin, database, clock, library, catalogs)
+    try:
+        sam = standin.user(1005, "Sam", language_code="en")
+        await sam.send("when is the Nuit Blanche this year?")
+        [card] = await sam.wait_for_messages(1)
+        note = "ℹ️ This answer is not yet translated into your language."
+        assert card["text"].startswith(f"{note}\n\nLa Nuit Blanche\n\nLa Nuit Blanche : une nuit")
+        assert any("👍" in b["text"] for b in buttons(card))
+        [row] = await logged(Harness(standin, assistant, clock))
+        assert row.lang == "en" and row.top_entry_id == "nuit-blanche-test"
+
+        amina = standin.user(1001, "Amina", language_code="fr")
+        await amina.send("c'est quand la nuit blanche ?")
+        [card] = await amina.wait_for_messages(1)
+        assert card["text"].startswith("La Nuit Blanche\n\n")
+    finally:
+        await stop_app(assistant)
+
+
+async def test_reload_tells_staff_what_is_not_yet_translated(
+    tmp_path, standin, database, clock, catalogs
+) -> None:
+    from bot.answers.library import Library
+    from tests.answers.test_content import tiny_content
+    from tests.conftest import start_app, stop_app
+
+    library = Library(tiny_content(tmp_path), catalogs.supported, "fr")
+    assistant = await start_app(standin, database, clock, library, catalogs)
+    try:
+        staff = standin.user(ADMIN_ID, "Staff", language_code="en")
+        await staff.send("/reload")
+        [reply] = await staff.wait_for_messages(1)
+        assert reply["text"].startswith("Content reloaded:")
+        assert "2 warnings (texts not yet translated): “content check” lists them." in reply["text"]
+    finally:
+        await stop_app(assistant)
