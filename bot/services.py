@@ -5,7 +5,8 @@ No database handle here: handlers go through services, never to storage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
@@ -13,6 +14,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs
 from bot.residents.service import ResidentService
+
+
+def _ignore(_outcome: str) -> None:
+    """No metrics wired (the CLI's `ask`, unit tests)."""
 
 
 @dataclass
@@ -23,6 +28,9 @@ class Services:
     answers: Library
     questions: QuestionLogService
     clock: Clock
+    # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
+    # assembly counts them in the metrics.
+    record_answer: Callable[[str], None] = field(default=_ignore)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

@@ -31,6 +31,9 @@ async def on_question(update: Update, context: BotContext) -> None:
     answerer = services.answers.answerer
     answer = answerer.answer(message.text, context.locale)
     t = services.catalogs.get(answer.lang)
+    services.record_answer(
+        "empty" if answer.empty else "courtesy" if answer.courtesy is not None else answer.decision
+    )
     if answer.empty:
         await show(
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
