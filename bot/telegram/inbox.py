@@ -51,6 +51,9 @@ class Inbox:
         self._marks: list[int] = []
         self._written: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
+        # The same for updates arriving one by one (webhook requests).
+        self._arrivals: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
+        self._storing = asyncio.Lock()
 
     async def store(self, updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Store raw updates in one transaction; return those not seen before, in order."""
@@ -64,7 +67,9 @@ class Inbox:
                     select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids))
                 )
             )
-            candidates = [u for u in updates if int(u["update_id"]) not in known]
+            firsts = {int(u["update_id"]): u for u in reversed(updates)}  # twice in one batch
+            candidates = [u for u in updates if firsts[int(u["update_id"])] is u]
+            candidates = [u for u in candidates if int(u["update_id"]) not in known]
             if not candidates:
                 return []
             rows = [
@@ -92,6 +97,27 @@ class Inbox:
                 inserted = set(result.scalars().all())
         fresh = [u for u in candidates if int(u["update_id"]) in inserted]
         return fresh
+
+    async def take(self, update: dict[str, Any]) -> bool:
+        """Store one update; True when it was not seen before. Updates that arrive while one
+        batch is being written go in the next, one transaction for many under load."""
+        mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._arrivals.append((update, mine))
+        async with self._storing:
+            if not mine.done():
+                batch, self._arrivals = self._arrivals, []
+                try:
+                    fresh = await self.store([u for u, _ in batch])
+                except BaseException as exc:
+                    for _, waiter in batch:
+                        waiter.set_exception(exc)
+                else:
+                    new = {int(u["update_id"]) for u in fresh}
+                    for u, waiter in batch:
+                        update_id = int(u["update_id"])
+                        waiter.set_result(update_id in new)
+                        new.discard(update_id)  # the same update twice: the first takes it
+        return await mine
 
     async def handled(self, update_id: int) -> None:
         """Returns once the mark is committed, shared with the marks of concurrent updates."""

@@ -93,7 +93,7 @@ class WebhookReceiver:
 
     async def _take(self, update_id: int, payload: dict[str, Any], update: Update) -> Response:
         try:
-            fresh = await self._inbox.store([payload])
+            fresh = await self._inbox.take(payload)
         except Exception:  # not stored: Telegram must send it again
             log.exception("could not store the update: answering 503, Telegram will retry")
             self._count("unavailable")

@@ -142,6 +142,12 @@ async def test_the_same_update_delivered_twice_gets_one_reply(worker: Worker) ->
         worker.assistant.metrics.value("residents_webhook_requests_total", result="duplicate") == 1
     )
     assert worker.assistant.metrics.value("residents_updates_total", kind="message") == 1
+    # Delivered twice at once (a retry crossing the first attempt): still one reply.
+    twice = {**update, "update_id": update["update_id"] + 1000}
+    answers = await asyncio.gather(worker.post(twice), worker.post(twice))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert sam.sent_count == 2
+    assert worker.assistant.metrics.value("residents_updates_total", kind="message") == 2
 
 
 async def test_a_wrong_secret_gets_403_and_is_not_processed(worker: Worker) -> None:

@@ -189,7 +189,7 @@ async def test_what_a_vanished_worker_left_is_adopted_once_a_live_one_is_left_al
         )
     b = await start_worker(standin, second_db, clock, library, catalogs)
     try:
-        [reply] = await ana.wait_for_messages(1)
+        [reply] = await ana.wait_for_messages(1, timeout=15)
         assert "/language" in reply["text"]
         assert await b.assistant.inbox.adopt() == []  # nothing left to adopt
         assert rui.sent_count == 0
