@@ -11,7 +11,11 @@ Two phases per bot, in the same run for both bots:
 - paced: each resident pauses 0.5 to 1.5 s (fixed seed) before the next message, as people
   type; p50/p95 there is the reply latency residents feel at about 50 messages a second.
 Then residents who send bursts must get their replies in order.
-Run: python -m bench.throughput [--residents 50] [--messages 20]
+
+--webhook runs the same load in webhook mode: the stand-in POSTs each update to the bot (with
+the secret header, one update of a chat at a time, as Telegram does); the floor is then the
+echo bot behind PTB's documented custom webhook (a Starlette app feeding its update queue).
+Run: python -m bench.throughput [--residents 50] [--messages 20] [--webhook]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import json
 import random
+import socket
 import statistics
 import sys
 import tempfile
@@ -28,14 +33,28 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application, build_assistant, start, stop
 from bot.config import Settings
-from bot.standin import BotAPIStandin, SimUser
+from bot.standin import SECRET_HEADER, BotAPIStandin, SimUser
 from bot.storage.migrate import upgrade
 from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.web import WebServer
+
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
 
 MESSAGES = [
     "/start",
@@ -89,41 +108,81 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text or "?")
 
 
-async def with_echo_bot(standin: Any, run: Callable[[], Awaitable[Any]]) -> Any:
-    """The floor: PTB's own polling, the same concurrency and per-chat ordering as ours."""
+async def with_echo_bot(
+    standin: Any, run: Callable[[], Awaitable[Any]], webhook: bool = False
+) -> Any:
+    """The floor: PTB's own polling (or PTB's documented custom webhook: a Starlette app that
+    checks the secret and feeds the update queue), the same concurrency and per-chat ordering
+    as ours."""
     workers = Settings(_env_file=None).max_concurrent_updates  # type: ignore[call-arg]
-    application: Application[Any, Any, Any, Any, Any, Any] = (
+    builder = (
         ApplicationBuilder()
         .token(standin.token)
         .base_url(f"{standin.base_url}/bot")
         .base_file_url(f"{standin.base_url}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(workers))
         .connection_pool_size(workers + 4)
-        .build()
     )
+    if webhook:
+        builder = builder.updater(None)
+    application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
     application.add_handler(MessageHandler(filters.ALL, echo))
     await application.initialize()
     await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=10)
+    server = None
+    if webhook:
+
+        async def receive(request: Request) -> Response:
+            if request.headers.get(SECRET_HEADER) != SECRET:
+                return Response(status_code=403)
+            update = Update.de_json(await request.json(), application.bot)
+            await application.update_queue.put(update)
+            return Response()
+
+        port = free_port()
+        app = Starlette(routes=[Route("/hook", receive, methods=["POST"])])
+        server = WebServer(app, "127.0.0.1", port)
+        await server.start()
+        await application.bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token=SECRET)
+    else:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=10)
     try:
         return await run()
     finally:
-        await application.updater.stop()
+        if server is not None:
+            await server.stop()
+        else:
+            assert application.updater is not None
+            await application.updater.stop()
         await application.stop()
         await application.shutdown()
 
 
-async def with_assistant(standin: Any, folder: Path, run: Callable[[], Awaitable[Any]]) -> Any:
+async def with_assistant(
+    standin: Any, folder: Path, run: Callable[[], Awaitable[Any]], webhook: bool = False
+) -> Any:
     """A fresh database each time: each run's stand-in numbers updates from 1."""
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(dir=folder)}/bench.sqlite3"
     await asyncio.to_thread(upgrade, url)
+    mode: dict[str, Any] = {}
+    if webhook:
+        port = free_port()
+        mode = {
+            "webhook_url": f"http://127.0.0.1:{port}/hook",
+            "webhook_secret": SECRET,
+            "port": port,
+        }
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, telegram_api_url=standin.base_url, database_url=url, log_level="WARNING"
+        _env_file=None,
+        telegram_api_url=standin.base_url,
+        database_url=url,
+        log_level="WARNING",
+        **mode,
     )
     assistant = build_assistant(settings)
     build_application(assistant, token=standin.token)
-    await start(assistant)
+    await start(assistant, host="127.0.0.1")
     try:
         return await run()
     finally:
@@ -196,21 +255,23 @@ class TelegramSide:
         await self.process.wait()
 
 
-async def main(residents: int, messages: int) -> None:
+async def main(residents: int, messages: int, webhook: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with TelegramSide("load", residents, messages) as side:
-            baseline = await with_echo_bot(side, side.run)
+            baseline = await with_echo_bot(side, side.run, webhook)
         async with TelegramSide("load", residents, messages) as side:
-            ours = await with_assistant(side, Path(tmp), side.run)
+            ours = await with_assistant(side, Path(tmp), side.run, webhook)
         async with TelegramSide("order", residents, messages) as side:
-            ordered = (await with_assistant(side, Path(tmp), side.run))["ordered"]
-    print(f"{residents} residents x {messages} messages through the Bot API stand-in")
+            ordered = (await with_assistant(side, Path(tmp), side.run, webhook))["ordered"]
+    how = "webhook" if webhook else "long polling"
+    print(f"{residents} residents x {messages} messages through the Bot API stand-in ({how})")
     print(f"{'':<24}{'saturation':>34}{'paced (0.5-1.5 s pauses)':>30}")
     print(
         f"{'bot':<24}{'replies':>9}{'replies/s':>11}{'p50 ms':>7}{'p95 ms':>7}"
         f"{'replies/s':>12}{'p50 ms':>9}{'p95 ms':>9}"
     )
-    for name, figures in (("bare PTB echo bot", baseline), ("residents' assistant", ours)):
+    floor = "bare PTB echo bot"
+    for name, figures in ((floor, baseline), ("residents' assistant", ours)):
         full, paced = figures["saturation"], figures["paced"]
         print(
             f"{name:<24}{full['replies']:>9.0f}{full['per_second']:>11.1f}"
@@ -226,10 +287,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--webhook", action="store_true", help="webhook mode instead of polling")
     parser.add_argument("--telegram-side", nargs=3, metavar=("TASK", "RESIDENTS", "MESSAGES"))
     args = parser.parse_args()
     if args.telegram_side:
         task, count, each = args.telegram_side
         asyncio.run(telegram_side(task, int(count), int(each)))
     else:
-        asyncio.run(main(args.residents, args.messages))
+        asyncio.run(main(args.residents, args.messages, args.webhook))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +24,19 @@ from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService, read_source
 from bot.i18n import Catalogs
+from bot.metrics import Metrics
 from bot.residents.service import ResidentService
 from bot.services import Services
 from bot.storage.database import Database
+from bot.storage.locks import ProcessLocks
+from bot.telegram.health import Health
 from bot.telegram.inbox import Inbox
-from bot.telegram.ordering import PerChatUpdateProcessor
+from bot.telegram.ordering import PerChatUpdateProcessor, update_kind
 from bot.telegram.polling import InboxPoller
 from bot.telegram.ratelimit import RetryingLimiter
+from bot.telegram.scheduler import RETRY_SECONDS, SchedulerGate
+from bot.telegram.webhook import MAX_CONNECTIONS, WebhookReceiver, register_webhook
+from bot.web import WebServer, web_app
 from handlers import (
     answers,
     browse,
@@ -75,6 +83,11 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
+LISTEN_HOST = "0.0.0.0"  # the platform routes PORT from outside
+# SIGTERM to exit: platforms send SIGKILL 10 s after SIGTERM; leave time to close.
+SHUTDOWN_SECONDS = 8.0
+# How often the scheduler's process adopts what a vanished worker stored and never handled.
+ADOPT_SECONDS = 30.0
 
 
 @dataclass
@@ -84,10 +97,19 @@ class Assistant:
     services: Services
     db: Database
     inbox: Inbox
+    metrics: Metrics
+    health: Health
+    # PostgreSQL: this process's advisory locks (presence, scheduler); None on SQLite.
+    locks: ProcessLocks | None = None
     application: App | None = None
+    scheduler: SchedulerGate | None = None
+    receiver: WebhookReceiver | None = None
+    web: WebServer | None = None
     _poller: InboxPoller | None = field(default=None, repr=False)
 
     async def close(self) -> None:
+        if self.locks is not None:
+            await self.locks.close()
         await self.db.dispose()
 
 
@@ -108,6 +130,7 @@ def build_assistant(
     library = library or Library(settings.content_dir, catalogs.supported, settings.default_locale)
     whatson = whatson or EventsLibrary(settings.content_dir, catalogs.supported)
     db = db or Database(settings.database_url)
+    metrics = Metrics()
     services = Services(
         settings=settings,
         catalogs=catalogs,
@@ -118,8 +141,19 @@ def build_assistant(
         events=EventService(db, clock, tz=settings.tz, default_locale=settings.default_locale),
         reminders=ReminderService(db, clock, settings.tz),
         whatson=whatson,
+        record_answer=metrics.record_answer,
     )
-    return Assistant(services=services, db=db, inbox=Inbox(db, clock))
+    locks = None if db.is_sqlite else ProcessLocks(db.url)
+    inbox = Inbox(db, clock, worker=locks.worker_id if locks else None)
+    mode = "webhook" if settings.webhook_url else "polling"
+    return Assistant(
+        services=services,
+        db=db,
+        inbox=inbox,
+        metrics=metrics,
+        health=Health(inbox, mode, clock),
+        locks=locks,
+    )
 
 
 def build_application(assistant: Assistant, *, token: str | None = None) -> App:
@@ -127,8 +161,18 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     settings = services.settings
     api = settings.telegram_api_url
 
+    metrics = assistant.metrics
+
     async def mark_handled(update: Update) -> None:
-        await assistant.inbox.handled(update.update_id)
+        try:
+            await assistant.inbox.handled(update.update_id)
+        finally:
+            assistant.health.handled(update.update_id)
+            if assistant.receiver is not None:
+                assistant.receiver.handled(update.update_id)
+
+    def observe(update: Update, seconds: float) -> None:
+        metrics.record_update(update_kind(update), seconds)
 
     async def prune_inbox(_context: BotContext) -> None:
         await assistant.inbox.prune()
@@ -153,11 +197,19 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
             log.warning("events feed: skipped %s", reason)
         await reminders.after_change(context)
 
+    async def adopt_orphans(context: BotContext) -> None:
+        adopted = await assistant.inbox.adopt()
+        for payload in adopted:
+            await context.application.update_queue.put(Update.de_json(payload, context.bot))
+        if adopted:
+            log.warning("adopted %d updates a vanished worker left unhandled", len(adopted))
+
     async def post_init(app: App) -> None:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
         await sync_events()
         await reminders.at_start(app.bot, app.job_queue, services)
         if app.job_queue is not None:
+            # Scheduled jobs run in one process only (bot/telegram/scheduler.py).
             app.job_queue.run_repeating(prune_inbox, interval=3600, first=60, name="inbox-prune")
             app.job_queue.run_repeating(
                 sync_events, interval=6 * 3600, first=6 * 3600, name="events-sync"
@@ -168,6 +220,10 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
                     interval=settings.events_refresh_minutes * 60,
                     first=10,
                     name="events-feed",
+                )
+            if not assistant.db.is_sqlite:
+                app.job_queue.run_repeating(
+                    adopt_orphans, interval=ADOPT_SECONDS, first=ADOPT_SECONDS, name="inbox-adopt"
                 )
 
     application: App = (
@@ -185,14 +241,16 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         .context_types(ContextTypes(context=BotContext))
         .updater(None)  # polling goes through the durable inbox (bot/telegram/polling.py)
         .concurrent_updates(
-            PerChatUpdateProcessor(settings.max_concurrent_updates, on_handled=mark_handled)
+            PerChatUpdateProcessor(
+                settings.max_concurrent_updates, on_handled=mark_handled, observe=observe
+            )
         )
         # httpcore scans its whole pool on every request: keep it just above the workers.
         .connection_pool_size(settings.max_concurrent_updates + 4)
         .get_updates_connection_pool_size(2)
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
-        .rate_limiter(RetryingLimiter())
+        .rate_limiter(RetryingLimiter(on_flood=metrics.record_flood))
         .post_init(post_init)
         .build()
     )
@@ -204,27 +262,103 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     return application
 
 
-async def start(assistant: Assistant, *, replay: bool = True) -> None:
-    """Initialise, replay what a crash left unhandled, then poll through the inbox."""
+async def start(
+    assistant: Assistant,
+    *,
+    host: str = LISTEN_HOST,
+    scheduler_retry: float = RETRY_SECONDS,
+    replay: bool = True,
+) -> None:
+    """Initialise, replay what a crash left unhandled, then take updates: by webhook when
+    WEBHOOK_URL is set (listening on PORT), else by long polling through the inbox."""
     application = assistant.application
-    assert application is not None
+    assert application is not None and application.job_queue is not None
+    settings = assistant.services.settings
+    metrics, health = assistant.metrics, assistant.health
+    if assistant.locks is not None:
+        await assistant.locks.open()
+        assistant.inbox.worker = assistant.locks.worker_id
     await application.initialize()
+    assistant.scheduler = health.scheduler = SchedulerGate(
+        application.job_queue.scheduler,
+        assistant.locks,
+        retry=scheduler_retry,
+        on_change=lambda active: metrics.scheduler_active.set(1 if active else 0),
+    )
+    await assistant.scheduler.start()
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
-    assistant._poller = InboxPoller(application, assistant.inbox, allowed_updates=ALLOWED_UPDATES)
-    await assistant._poller.start(replay=replay)
+    # Chat mode does not replay: its stand-in is a new Telegram, not the one they came from.
+    replayed = await assistant.inbox.adopt() if replay else []
+    for payload in replayed:
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    if replayed:
+        log.info("replaying %d updates left unhandled by the last run", len(replayed))
+    if settings.webhook_url and settings.webhook_secret:
+        assistant.receiver = WebhookReceiver(
+            application,
+            assistant.inbox,
+            settings.webhook_secret,
+            count=lambda result: metrics.webhook_requests.labels(result=result).inc(),
+        )
+        app = web_app(health, metrics, assistant.receiver, settings.webhook_path)
+        assistant.web = WebServer(app, host, settings.port)
+        await assistant.web.start()
+        log.info("webhook mode: listening on port %d", assistant.web.port)
+        # Listening first: Telegram posts what is waiting as soon as the webhook is set.
+        await register_webhook(
+            application.bot,
+            settings.webhook_url,
+            settings.webhook_secret,
+            ALLOWED_UPDATES,
+            MAX_CONNECTIONS,
+        )
+    else:
+        if settings.health_port is not None:
+            app = web_app(health, metrics)
+            assistant.web = WebServer(app, host, settings.health_port, "HEALTH_PORT")
+            await assistant.web.start()
+            log.info("health and metrics on port %d", assistant.web.port)
+        # Coming back from webhook mode: Telegram refuses getUpdates while a webhook is set.
+        await application.bot.delete_webhook(drop_pending_updates=False)
+        assistant._poller = InboxPoller(
+            application, assistant.inbox, allowed_updates=ALLOWED_UPDATES
+        )
+        await assistant._poller.start()
+    health.serving = True
 
 
-async def stop(assistant: Assistant) -> None:
-    """Stop taking updates, let the ones in hand finish, then close everything."""
-    application = assistant.application
+async def stop(assistant: Assistant, *, within: float = SHUTDOWN_SECONDS) -> None:
+    """Stop taking updates, let the ones in hand finish (within `within` seconds), then close
+    everything. What is still unhandled then stays in the inbox: replayed at the next start,
+    or adopted by another worker."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    assistant.health.serving = False
+    if assistant.receiver is not None:
+        assistant.receiver.accepting = False  # 503: Telegram retries elsewhere or later
+    if assistant.web is not None:
+        await assistant.web.stop()  # requests in flight finish first
     if assistant._poller is not None:
         await assistant._poller.stop()
+    application = assistant.application
     if application is not None:
         if application.running:
-            await application.stop()  # waits for the updates being handled
-        await application.shutdown()
+            try:
+                # Handles what is queued, waits for the updates in hand and running jobs.
+                await asyncio.wait_for(application.stop(), max(0.5, deadline - loop.time()))
+            except TimeoutError:
+                log.warning(
+                    "stopping before every update was handled: the rest stay in the inbox "
+                    "for the next start or another worker"
+                )
+        if assistant.scheduler is not None:
+            await assistant.scheduler.stop()  # gives the scheduler lock up at once
+        with contextlib.suppress(RuntimeError):  # still "running" if the stop timed out
+            await application.shutdown()
+    if assistant.locks is not None:
+        await assistant.locks.close()
 
 
 async def serve(assistant: Assistant) -> None:
@@ -257,15 +391,19 @@ async def serve(assistant: Assistant) -> None:
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     await start(assistant)
-    assert assistant._poller is not None
-    ended = asyncio.ensure_future(assistant._poller.stopped.wait())
-    waiting = asyncio.ensure_future(stopping.wait())
+    # It ends on its own when polling stops (a revoked token) or the web server dies.
+    ends = [stopping.wait()]
+    if assistant._poller is not None:
+        ends.append(assistant._poller.stopped.wait())
+    if assistant.web is not None:
+        ends.append(assistant.web.ended.wait())
+    waits = [asyncio.ensure_future(end) for end in ends]
     try:
-        await asyncio.wait({ended, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        ended.cancel()
-        waiting.cancel()
-        for task in list(reloads):
+        began = time.monotonic()
+        for task in [*waits, *reloads]:
             task.cancel()
         await stop(assistant)
         await assistant.close()
+        log.info("stopped in %.1f s", time.monotonic() - began)

@@ -22,7 +22,12 @@ log = logging.getLogger("residents-bot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="residents-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="serve residents on Telegram (long polling)")
+    sub.add_parser(
+        "run", help="serve residents on Telegram (webhook when WEBHOOK_URL is set, else polling)"
+    )
+    sub.add_parser(
+        "health", help="ask the running assistant's /healthz on this machine (exit 0 if healthy)"
+    )
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal, no token needed")
     chat.add_argument("--lang", default=None, help="your Telegram language, e.g. fr, ar, pt-BR")
     chat.add_argument("--name", default="Amina", help="your first name in the chat")
@@ -56,9 +61,31 @@ def _cmd_run(settings: Settings) -> int:
     upgrade(settings.database_url)
     assistant = build_assistant(settings)
     build_application(assistant, token=token)
-    log.info("serving residents through %s", settings.telegram_api_url)
+    mode = "webhook" if settings.webhook_url else "long polling"
+    log.info("serving residents through %s (%s)", settings.telegram_api_url, mode)
     asyncio.run(serve(assistant))
     return 0
+
+
+def _cmd_health(settings: Settings) -> int:
+    """For container health checks: GET /healthz on this machine, print it, exit 0 if 200."""
+    import urllib.error
+    import urllib.request
+
+    port = settings.port if settings.webhook_url else settings.health_port
+    if port is None:
+        print("residents-bot: no health endpoint in polling mode: set HEALTH_PORT", file=sys.stderr)
+        return 1
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            print(answer.read().decode())
+            return 0
+    except urllib.error.HTTPError as exc:
+        print(exc.read().decode())
+        return 1
+    except OSError as exc:
+        print(f"residents-bot: no answer on port {port} ({exc})", file=sys.stderr)
+        return 1
 
 
 def _cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
@@ -147,10 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        quiet = args.command in ("chat", "ask", "content", "events")
-        setup_logging("WARNING" if quiet else settings.log_level, settings.telegram_bot_token)
+        quiet = args.command in ("chat", "ask", "content", "events", "health")
+        setup_logging(
+            "WARNING" if quiet else settings.log_level,
+            log_format=settings.log_format,
+            secrets=settings.secrets(),
+        )
         if args.command == "run":
             return _cmd_run(settings)
+        if args.command == "health":
+            return _cmd_health(settings)
         if args.command == "chat":
             return _cmd_chat(settings, args)
         if args.command == "db":

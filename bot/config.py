@@ -5,14 +5,18 @@ The variable names are a contract with deployment tooling: keep them exactly.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DB_PATH = Path("var") / "residents.sqlite3"
+# What Telegram accepts as a webhook's secret_token.
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _default_locales() -> Path:
@@ -59,6 +63,14 @@ class Settings(BaseSettings):
     def _feed(cls, value: str | None) -> str | None:
         value = (value or "").strip()
         return value or None
+    # Webhook mode when set: Telegram POSTs updates to this public HTTPS URL, which the
+    # platform routes to PORT here; its path is the path served.
+    webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    port: int = Field(default=8080, ge=0, le=65535, alias="PORT")
+    # Polling mode: /healthz and /metrics on this port when set (webhook mode serves them on PORT).
+    health_port: int | None = Field(default=None, ge=0, le=65535, alias="HEALTH_PORT")
+    log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -84,6 +96,46 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:///", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not SECRET_TOKEN.fullmatch(value):
+            raise ValueError("must be 1 to 256 characters among A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("health_port", mode="before")
+    @classmethod
+    def _optional_port(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "WEBHOOK_SECRET: required when WEBHOOK_URL is set "
+                "(1 to 256 characters among A-Z a-z 0-9 _ -)"
+            )
+        return self
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -126,6 +178,15 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def webhook_path(self) -> str:
+        """The path Telegram posts to, served as is (a proxy forwards it unchanged)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values never to be written in a log."""
+        return tuple(s for s in (self.telegram_bot_token, self.webhook_secret) if s)
+
     def require_token(self) -> str:
         """The token is only needed to talk to the real Telegram."""
         if not self.telegram_bot_token:
@@ -139,8 +200,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = first.get("loc") or ("?",)
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        loc = first.get("loc")
+        if not loc:  # a rule across variables: its message names the variable
+            raise ConfigError(message) from None
         field = str(loc[0])
         alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
-        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
         raise ConfigError(f"{(alias or field).upper()}: {message}") from None

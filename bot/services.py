@@ -5,7 +5,8 @@ No database handle here: handlers go through services, never to storage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
@@ -16,6 +17,10 @@ from bot.events.reminders import ReminderService
 from bot.events.service import EventService
 from bot.i18n import Catalogs
 from bot.residents.service import ResidentService
+
+
+def _ignore(_outcome: str) -> None:
+    """No metrics wired (the CLI's `ask`, unit tests)."""
 
 
 @dataclass
@@ -29,6 +34,9 @@ class Services:
     events: EventService
     reminders: ReminderService
     whatson: EventsLibrary  # places, rules and the "can I bring this?" items
+    # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
+    # assembly counts them in the metrics.
+    record_answer: Callable[[str], None] = field(default=_ignore)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

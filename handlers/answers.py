@@ -35,6 +35,9 @@ async def on_question(update: Update, context: BotContext) -> None:
     answerer = services.answers.answerer
     answer = answerer.answer(message.text, context.locale)
     t = services.catalogs.get(answer.lang)
+    services.record_answer(
+        "empty" if answer.empty else "courtesy" if answer.courtesy is not None else answer.decision
+    )
     fallback = services.catalogs.default_locale
     if answer.emergency is not None:
         # Danger to life: the numbers and what to do now, first and alone. No card, no other

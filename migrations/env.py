@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import bot.answers.models
@@ -13,6 +14,7 @@ import bot.residents.models
 import bot.telegram.inbox  # noqa: F401  (each capability's models join Base.metadata)
 from bot.storage.base import Base
 from bot.storage.database import Database
+from bot.storage.locks import APP, MIGRATIONS
 
 config = context.config
 target_metadata = Base.metadata
@@ -47,6 +49,14 @@ async def run_migrations_online() -> None:
     database = Database(_url())
     try:
         async with database.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # One transaction for the whole upgrade, its first statement this lock: the
+                # `release` step and every `run` may start together; the others wait here,
+                # then find the schema at head. Released at commit.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+                    {"ns": APP, "key": MIGRATIONS},
+                )
             await connection.run_sync(_do_run)
             await connection.commit()
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -182,6 +183,8 @@ async def start_app(
     library: Library,
     catalogs: Catalogs,
     whatson: EventsLibrary | None = None,
+    *,
+    scheduler_retry: float = 30.0,
     **overrides: Any,
 ) -> Assistant:
     settings = make_settings(
@@ -191,8 +194,15 @@ async def start_app(
         settings, clock=clock, db=database, library=library, catalogs=catalogs, whatson=whatson
     )
     build_application(assistant, token=standin.token)
-    await start(assistant)
+    await start(assistant, host="127.0.0.1", scheduler_retry=scheduler_retry)
     return assistant
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server that must know its URL before it starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def stop_app(assistant: Assistant) -> None:

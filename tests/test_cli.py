@@ -14,6 +14,7 @@ import pytest
 
 from bot.answers.ask import run_ask, to_json
 from bot.cli import main
+from bot.config import ConfigError, load_settings
 from tests.conftest import ROOT, make_settings
 
 
@@ -120,6 +121,48 @@ def test_a_wrong_setting_stops_with_one_line_naming_the_variable() -> None:
     assert "Traceback" not in result.stderr
     result = run_cli("run", TELEGRAM_BOT_TOKEN="")
     assert result.returncode == 2 and "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/telegram"},
+            "WEBHOOK_SECRET: required when WEBHOOK_URL is set",
+        ),
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": "has spaces"},
+            "WEBHOOK_SECRET: must be 1 to 256 characters among A-Z a-z 0-9 _ -",
+        ),
+        (
+            {"WEBHOOK_URL": "https://bot.example.org/t", "WEBHOOK_SECRET": "a" * 257},
+            "WEBHOOK_SECRET: must be 1 to 256",
+        ),
+        ({"WEBHOOK_URL": "bot.example.org"}, "WEBHOOK_URL: must be the public https:// URL"),
+        ({"PORT": "http"}, "PORT: "),
+        ({"HEALTH_PORT": "70000"}, "HEALTH_PORT: "),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT: "),
+    ],
+)
+def test_webhook_and_deployment_settings_fail_in_one_line(variables, line) -> None:
+    with pytest.raises(ConfigError) as failure:
+        load_settings(_env_file=None, **variables)
+    message = str(failure.value)
+    assert message.startswith(line) and "\n" not in message
+
+
+def test_deployment_settings_are_read() -> None:
+    settings = load_settings(
+        _env_file=None,
+        WEBHOOK_URL="https://bot.example.org/telegram/hook",
+        WEBHOOK_SECRET="Ab-9_" * 10,
+        PORT="5000",
+        HEALTH_PORT="",
+        LOG_FORMAT="JSON",
+    )
+    assert settings.webhook_path == "/telegram/hook" and settings.port == 5000
+    assert settings.health_port is None and settings.log_format == "json"
+    assert settings.webhook_secret in settings.secrets()
 
 
 def test_content_check_from_the_command_line(tmp_path: Path) -> None:

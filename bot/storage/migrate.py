@@ -7,7 +7,15 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def _root() -> Path:
+    """Beside the code in a checkout (pip install -e .); else the working directory, where an
+    installed copy keeps alembic.ini and migrations/ (the container image does)."""
+    beside = Path(__file__).resolve().parents[2]
+    return beside if (beside / "alembic.ini").is_file() else Path.cwd()
+
+
+ROOT = _root()
 
 
 def alembic_config(database_url: str) -> Config:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -12,12 +13,21 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import update_context
+
 log = logging.getLogger(__name__)
 
 # The worker slot the current update holds, so a long wait (a flood-limit retry) can hand it on.
 _slot: ContextVar[asyncio.Semaphore | None] = ContextVar("worker_slot", default=None)
 
 OnHandled = Callable[[Update], Awaitable[None]]
+# Told of each update once handled: the update and the seconds from taking it to the end.
+Observer = Callable[[Update, float], None]
+
+
+def update_kind(update: Update) -> str:
+    """message, edited_message, callback_query, my_chat_member..."""
+    return next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None), "other")
 
 
 def _key(update: object) -> int | None:
@@ -51,19 +61,32 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     acquired in that same order, so a resident never sees answer 2 before answer 1.
     At most `workers` updates run at once, counted after the chat's lock is taken: a resident
     who sends a burst waits behind their own messages without holding up anyone else.
-    `on_handled` runs once every handler is done (the inbox marks the update handled).
+    `on_handled` runs once every handler is done (the inbox marks the update handled), then
+    `observe` is told how long it took (metrics). Log lines written meanwhile name the update.
     """
 
     def __init__(
-        self, workers: int, on_handled: OnHandled | None = None, max_pending: int = 4096
+        self,
+        workers: int,
+        on_handled: OnHandled | None = None,
+        max_pending: int = 4096,
+        observe: Observer | None = None,
     ) -> None:
         super().__init__(max_pending)
         self._workers = asyncio.Semaphore(workers)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._on_handled = on_handled
+        self._observe = observe
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
+        with update_context(update.update_id if isinstance(update, Update) else None):
+            await self._in_order(update, coroutine)
+        if self._observe is not None and isinstance(update, Update):
+            self._observe(update, time.perf_counter() - started)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if key is None:
             await self._run(update, coroutine)

@@ -2,8 +2,9 @@
 
 PTB's Updater confirms updates to Telegram (by asking for the next offset) as soon as it has
 fetched them, while they still wait in memory: a crash then loses them for good. Here a batch
-is stored in the inbox first; only then does the next getUpdates confirm it. At start-up,
-what was stored but not handled is replayed, in order, before anything new.
+is stored in the inbox first; only then does the next getUpdates confirm it. What a crash
+left stored but not handled is replayed at start-up, in order, before anything new
+(bot.app.start, through Inbox.adopt).
 
 Only one process may poll a bot: Telegram answers a second one with 409 Conflict. Several
 copies are possible in webhook mode only.
@@ -46,21 +47,12 @@ class InboxPoller:
         self._task: asyncio.Task[None] | None = None
         self.stopped = asyncio.Event()  # set when polling ends on its own (a revoked token)
 
-    async def start(self, *, replay: bool = True) -> int:
-        """Replay what the last run left unhandled, then poll; returns how many were replayed.
-        (Chat mode does not replay: its stand-in is a new Telegram, not the one they came from.)"""
-        bot = self._application.bot
-        pending = await self._inbox.pending() if replay else []
-        for payload in pending:
-            await self._application.update_queue.put(Update.de_json(payload, bot))
-        if pending:
-            log.info("replaying %d updates left unhandled by the last run", len(pending))
-        # No offset at first: Telegram sends again what the last run fetched but did not
-        # confirm, and the inbox drops what it already holds. (A stored offset could skip
-        # new updates: after a quiet week Telegram may number them from a random value.)
+    async def start(self) -> None:
+        """Poll. No offset at first: Telegram sends again what the last run fetched but did
+        not confirm, and the inbox drops what it already holds. (A stored offset could skip new
+        updates: after a quiet week Telegram may number them from a random value.)"""
         self._offset = None
         self._task = asyncio.create_task(self._loop(), name="inbox-poller")
-        return len(pending)
 
     async def stop(self) -> None:
         if self._task is None:

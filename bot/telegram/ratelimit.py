@@ -36,9 +36,15 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class RetryingLimiter(BaseRateLimiter[int]):
-    def __init__(self, max_retries: int = 3, backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        on_flood: Callable[[str], None] | None = None,
+    ) -> None:
         self.max_retries = max_retries
         self.backoff = backoff
+        self._on_flood = on_flood  # told of each 429 received, with the method's name
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -63,6 +69,8 @@ class RetryingLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
+                if self._on_flood is not None:
+                    self._on_flood(endpoint)
                 if attempt >= retries:
                     raise
                 seconds = retry_seconds(exc)
