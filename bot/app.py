@@ -22,6 +22,7 @@ from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService, read_source
 from bot.i18n import Catalogs
+from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
 from bot.services import Services
 from bot.storage.database import Database
@@ -32,17 +33,22 @@ from bot.telegram.ratelimit import RetryingLimiter
 from handlers import (
     answers,
     browse,
+    digest,
     errors,
     events,
     fallback,
     gaps,
+    groups,
     identify,
     language,
     membership,
     menu,
+    onboarding,
     popups,
+    privacy,
     reload,
     reminders,
+    settings,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
@@ -53,13 +59,18 @@ App = Application[Any, BotContext, Any, Any, Any, Any]
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
-    (-1, identify.HANDLERS),
+    (-2, identify.HANDLERS),
+    (-1, groups.GUARDS),  # in a group: only the group commands go further
     # The fallbacks come last in the same group, so they only see what nothing else took.
     (
         0,
         membership.HANDLERS
+        + groups.HANDLERS
         + events.HANDLERS  # before the menu: /start with a deep link opens the event
+        + onboarding.HANDLERS  # /start: a new resident's first steps, posters' links
         + menu.HANDLERS
+        + settings.HANDLERS
+        + privacy.HANDLERS
         + language.HANDLERS
         + gaps.HANDLERS
         + reload.HANDLERS
@@ -108,6 +119,7 @@ def build_assistant(
     library = library or Library(settings.content_dir, catalogs.supported, settings.default_locale)
     whatson = whatson or EventsLibrary(settings.content_dir, catalogs.supported)
     db = db or Database(settings.database_url)
+    inbox = Inbox(db, clock)
     services = Services(
         settings=settings,
         catalogs=catalogs,
@@ -118,8 +130,10 @@ def build_assistant(
         events=EventService(db, clock, tz=settings.tz, default_locale=settings.default_locale),
         reminders=ReminderService(db, clock, settings.tz),
         whatson=whatson,
+        # /forget also drops the resident's updates still waiting in the durable inbox.
+        profiles=ProfileService(db, clock, settings.tz, erasers=[inbox.forget_user]),
     )
-    return Assistant(services=services, db=db, inbox=Inbox(db, clock))
+    return Assistant(services=services, db=db, inbox=inbox)
 
 
 def build_application(assistant: Assistant, *, token: str | None = None) -> App:
@@ -157,6 +171,7 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
         await sync_events()
         await reminders.at_start(app.bot, app.job_queue, services)
+        digest.schedule(app.job_queue, services)
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune_inbox, interval=3600, first=60, name="inbox-prune")
             app.job_queue.run_repeating(

@@ -15,6 +15,7 @@ from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService
 from bot.i18n import Catalogs
+from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
 
 
@@ -29,6 +30,7 @@ class Services:
     events: EventService
     reminders: ReminderService
     whatson: EventsLibrary  # places, rules and the "can I bring this?" items
+    profiles: ProfileService  # topics, quiet hours, digest, /stop, privacy, group chats
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CommandHandler, filters
 
 from bot.i18n import HTML
 from handlers.context import BotContext
@@ -45,4 +45,5 @@ async def gaps(update: Update, context: BotContext) -> None:
     await show(update, "\n".join(lines), edit=False)
 
 
-HANDLERS = [CommandHandler("gaps", gaps)]
+# Residents' questions are shown only in a private chat, never in a group.
+HANDLERS = [CommandHandler("gaps", gaps, filters.ChatType.PRIVATE)]

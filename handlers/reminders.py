@@ -34,6 +34,7 @@ from handlers.when import when
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+STOPPED = "stopped"  # the outcome of a reminder not sent because the resident sent /stop
 
 
 def job_id(reminder_id: int) -> str:
@@ -100,6 +101,10 @@ async def send_due(bot: Bot, services: Services, ids: Iterable[int] | None = Non
         resident = await services.residents.get(due.user_id)
         if resident is not None and resident.blocked:
             await services.reminders.finish(due.reminder_id, kinds.BLOCKED)
+            continue
+        profile = await services.profiles.get(due.user_id)
+        if profile is not None and profile.stopped:  # /stop: no messages but replies
+            await services.reminders.finish(due.reminder_id, STOPPED)
             continue
         lang = services.catalogs.resolve(
             resident.language if resident else None,

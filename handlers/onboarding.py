@@ -1,0 +1,260 @@
+"""Onboarding: a new resident's /start walks through language, residence and topics, at most
+four taps, each step skippable. A poster's link (`/start r-<residence>[_<entrance>][_<lang>]`)
+attaches them to their residence and entrance first, so only language and topics are left.
+
+No state in the process: where the resident is in the flow is in the buttons (each names its
+owner) and in their row (residence, topics, onboarded_at). See onboarding.mmd.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.residents.profile import TOPICS, Profile
+from bot.telegram.callbacks import button, is_kind
+from handlers import menu
+from handlers.buttons import (
+    AskLocation,
+    OnboardDone,
+    OnboardLanguage,
+    OnboardResidence,
+    OnboardResidences,
+    OnboardTopic,
+)
+from handlers.context import BotContext
+from handlers.fallback import mine
+from handlers.privacy import privacy_text
+from handlers.replies import bold, show
+from handlers.settings import TOPIC_LABELS
+
+POSTER = "r-"
+# r-<residence id>, then optionally _<entrance number> and/or _<language>
+POSTER_CODE = re.compile(r"^r-([a-z0-9-]{1,60})(?:_(\d{1,2}))?(?:_([a-z]{2}))?$")
+PER_PAGE = 6
+
+
+def poster_code(residence_id: str, entrance: int | None = None, lang: str | None = None) -> str:
+    """The /start payload of a poster: r-les-tilleuls-bobigny_2_ar (at most 64 characters)."""
+    code = POSTER + residence_id
+    if entrance is not None:
+        code += f"_{entrance}"
+    if lang:
+        code += f"_{lang}"
+    if not POSTER_CODE.match(code) or len(code) > 64:
+        raise ValueError(f"cannot make a poster code from {residence_id!r}")
+    return code
+
+
+def parse_poster(payload: str) -> tuple[str, int | None, str | None] | None:
+    found = POSTER_CODE.match(payload)
+    if found is None:
+        return None
+    residence, entrance, lang = found.groups()
+    return residence, int(entrance) if entrance else None, lang
+
+
+# -- the steps
+
+
+def language_step(context: BotContext, owner: int, chosen: str) -> tuple[str, InlineKeyboardMarkup]:
+    catalogs = context.services.catalogs
+    t = context.t
+    rows = [
+        [
+            button(
+                ("✅ " if code == chosen else "") + catalogs.language_name(code),
+                OnboardLanguage(owner, code),
+            )
+        ]
+        for code in catalogs.supported
+    ]
+    rows.append([button(t._("⏭ Skip"), OnboardDone(owner))])
+    text = "\n\n".join(
+        [
+            bold(t._("Welcome! Let’s set up your assistant in a few taps.")),
+            t._("1/3 · Which language do you prefer?"),
+        ]
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def residence_step(
+    context: BotContext, owner: int, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    t = context.t
+    residences = await context.services.events.residences()
+    pages = max(1, -(-len(residences) // PER_PAGE))
+    page = min(page, pages - 1)
+    shown = residences[page * PER_PAGE : (page + 1) * PER_PAGE]
+    rows = [[button(f"{r.name} ({r.city})"[:60], OnboardResidence(owner, r.id))] for r in shown]
+    nav = []
+    if page > 0:
+        nav.append(button("◀️", OnboardResidences(owner, page - 1)))
+    if page < pages - 1:
+        nav.append(button("▶️", OnboardResidences(owner, page + 1)))
+    if nav:
+        rows.append(nav)
+    rows.append([button(t._("📍 Find it with my location"), AskLocation())])
+    rows.append([button(t._("⏭ Skip"), OnboardTopic(owner, "-", False))])
+    return bold(t._("2/3 · Which residence do you live in?")), InlineKeyboardMarkup(rows)
+
+
+def topic_rows(
+    context: BotContext, profile: Profile, kind: type[OnboardTopic] | type
+) -> list[list[InlineKeyboardButton]]:
+    t = context.t
+    return [
+        [
+            button(
+                ("✅ " if profile.follows(topic) else "⬜ ") + t._(TOPIC_LABELS[topic]),
+                kind(profile.user_id, topic, not profile.follows(topic)),
+            )
+        ]
+        for topic in TOPICS
+    ]
+
+
+async def topics_step(context: BotContext, profile: Profile) -> tuple[str, InlineKeyboardMarkup]:
+    t = context.t
+    rows = topic_rows(context, profile, OnboardTopic)
+    rows.append([button(t._("✔️ Done"), OnboardDone(profile.user_id))])
+    text = "\n\n".join(
+        [
+            bold(t._("3/3 · What would you like to hear about?")),
+            t._("Tap to switch a topic on or off. You can change it later with /settings."),
+        ]
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+# -- the handlers
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: a returning resident gets the menu (and their messages back after /stop); a new
+    one the first step, already attached to a residence when a poster's link brought them."""
+    user, chat = update.effective_user, update.effective_chat
+    services = context.services
+    if user is None or chat is None:
+        return
+    profile = await services.profiles.get(user.id)
+    if profile is not None and profile.stopped:
+        await services.profiles.set_stopped(user.id, False)
+        await show(update, context.t._("Welcome back: your messages are on again."), edit=False)
+    poster = parse_poster((context.args or [""])[0])
+    if poster is not None:
+        residence = await services.events.residence(poster[0])
+        if residence is not None:
+            entrances = residence.entrances or []
+            number = poster[1]
+            entrance = entrances[number - 1] if number and 0 < number <= len(entrances) else None
+            await services.profiles.attach(user.id, residence.id, entrance)
+            profile = await services.profiles.get(user.id)
+    if not services.settings.onboarding or (profile is not None and profile.onboarded):
+        await menu.start(update, context)
+        return
+    lang = poster[2] if poster is not None else None
+    if lang and services.catalogs.supports(lang) and (profile is None or not profile.language):
+        context.locale = lang  # the poster's language, until they pick theirs
+    text, keyboard = language_step(context, user.id, context.locale or "")
+    await show(update, text, keyboard, edit=False)
+
+
+async def on_language(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardLanguage)
+    user = update.effective_user
+    services = context.services
+    if data is None or user is None or update.callback_query is None:
+        return
+    await update.callback_query.answer()
+    if services.catalogs.supports(data.code):
+        await services.residents.set_language(user.id, user.id, data.code)
+        context.locale = data.code
+    profile = await services.profiles.get(user.id)
+    if profile is not None and profile.residence_id:
+        text, keyboard = await topics_step(context, profile)
+    else:
+        text, keyboard = await residence_step(context, user.id, 0)
+    await show(update, text, keyboard)
+
+
+async def on_residences(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardResidences)
+    if data is None or update.callback_query is None:
+        return
+    await update.callback_query.answer()
+    text, keyboard = await residence_step(context, data.owner, min(data.page, 1000))
+    await show(update, text, keyboard)
+
+
+async def on_residence(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardResidence)
+    services = context.services
+    if data is None or update.callback_query is None:
+        return
+    residence = await services.events.residence(data.residence)
+    if residence is not None:
+        await services.profiles.attach(data.owner, residence.id, None)
+        await services.residents.set_residence(data.owner, data.owner, residence.id)
+    await update.callback_query.answer()
+    profile = await services.profiles.get(data.owner)
+    if profile is None:
+        return
+    text, keyboard = await topics_step(context, profile)
+    await show(update, text, keyboard)
+
+
+async def on_topic(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardTopic)
+    services = context.services
+    if data is None or update.callback_query is None:
+        return
+    await update.callback_query.answer()
+    if data.topic in TOPICS:
+        profile = await services.profiles.set_topic(data.owner, data.topic, data.on)
+    else:  # "skip" on the residence step
+        profile = await services.profiles.get(data.owner)
+    if profile is None:
+        return
+    text, keyboard = await topics_step(context, profile)
+    await show(update, text, keyboard)
+
+
+async def on_done(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardDone)
+    user = update.effective_user
+    if data is None or update.callback_query is None or user is None:
+        return
+    await update.callback_query.answer()
+    await context.services.profiles.finish_onboarding(data.owner)
+    t = context.t
+    await show(
+        update,
+        "\n\n".join(
+            [
+                bold(t._("All set!")),
+                t._("You can change all this at any time with /settings."),
+                privacy_text(t),
+            ]
+        ),
+    )
+    await show(
+        update,
+        menu.welcome_text(t, user.first_name),
+        menu.main_menu(t),
+        edit=False,
+    )
+
+
+PRIVATE = filters.ChatType.PRIVATE
+HANDLERS = [
+    CommandHandler("start", start, PRIVATE),
+    CallbackQueryHandler(on_language, pattern=is_kind(OnboardLanguage)),
+    CallbackQueryHandler(on_residences, pattern=is_kind(OnboardResidences)),
+    CallbackQueryHandler(on_residence, pattern=is_kind(OnboardResidence)),
+    CallbackQueryHandler(on_topic, pattern=is_kind(OnboardTopic)),
+    CallbackQueryHandler(on_done, pattern=is_kind(OnboardDone)),
+]
