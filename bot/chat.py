@@ -27,7 +27,15 @@ def render(message: dict[str, Any], kind: str) -> tuple[str, list[dict[str, Any]
         buttons.extend(row)
     lines = []
     label = "bot (edited)" if kind == "edit" else "bot"
-    lines.append(f"{speaker(label)} {message.get('text') or message.get('caption') or ''}")
+    body = message.get("text") or message.get("caption") or ""
+    if "venue" in message:  # a map pin
+        venue = message["venue"]
+        point = venue["location"]
+        body = f"📍 {venue['title']}, {venue['address']}"
+        body += f" ({point['latitude']}, {point['longitude']})"
+    elif "document" in message:
+        body = f"📎 {message['document'].get('file_name', '')} {body}".strip()
+    lines.append(f"{speaker(label)} {body}")
     for number, button in enumerate(buttons, start=1):
         target = f" -> {button['url']}" if button.get("url") else ""
         lines.append(f"   [{number}] {button.get('text', '')}{target}")

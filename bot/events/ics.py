@@ -132,6 +132,21 @@ def _place(
     return None, name.strip()[:200], address.strip()[:300], lat, lon
 
 
+class _Inherited:
+    """An occurrence's properties, falling back on its series' master VEVENT."""
+
+    _OWN = frozenset({"CATEGORIES", "LOCATION", "GEO", "DESCRIPTION", "URL"})
+
+    def __init__(self, occurrence: Any, master: Any) -> None:
+        self.occurrence, self.master = occurrence, master
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.occurrence.get(name)
+        if value is None and name.upper() in self._OWN:
+            value = self.master.get(name)
+        return default if value is None else value
+
+
 def _series_problem(components: list[Any], uid: str) -> str | None:
     for component in components:
         if component.get("DTSTART") is None:
@@ -243,6 +258,7 @@ def _expand(
         c.get(p) is not None for c in components for p in ("RRULE", "RDATE")
     )
     series_key = f"{source_tag}:{_digest(uid, 24)}"
+    master = next((c for c in components if c.get("RECURRENCE-ID") is None), components[0])
     query = recurring_ical_events.of(sub)
     for taken, occurrence in enumerate(itertools.islice(query.after(now), MAX_PER_SERIES + 1)):
         start, all_day = _when(occurrence.decoded("DTSTART"), tz)
@@ -268,10 +284,12 @@ def _expand(
             rid = occurrence.get("RECURRENCE-ID")
             origin = _when(occurrence.decoded("RECURRENCE-ID"), tz)[0] if rid else start
             key = f"{series_key}:{origin.strftime('%Y%m%dT%H%M%SZ')}"
-        kind = _kind(occurrence)
-        residence_id, place, address, lat, lon = _place(occurrence, residences)
+        # A moved or cancelled occurrence often says only what changed: the rest is the series'.
+        described = _Inherited(occurrence, master)
+        kind = _kind(described)
+        residence_id, place, address, lat, lon = _place(described, residences)
         status = str(occurrence.get("STATUS") or "").upper()
-        url = occurrence.get("URL")
+        url = described.get("URL")
         feed.occurrences.append(
             EventData(
                 key=key,
@@ -284,7 +302,7 @@ def _expand(
                 or _texts(components[0], "SUMMARY", default_lang, 200),
                 status=CANCELLED if status == "CANCELLED" else SCHEDULED,
                 all_day=all_day,
-                descriptions=_texts(occurrence, "DESCRIPTION", default_lang, 2000),
+                descriptions=_texts(described, "DESCRIPTION", default_lang, 2000),
                 residence_id=residence_id,
                 place=place,
                 address=address,

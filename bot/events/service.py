@@ -52,6 +52,9 @@ CONTENT = "content"
 # An event that started up to this long ago may still be on (a museum open for weeks): the
 # bound lets the start-time index serve "what is still to come" queries.
 LONGEST = timedelta(days=31)
+# "The nearest pop-up shop" looks this far ahead: a date months away helps nobody choose, and
+# the bound keeps the query to a few weeks of rows however long the agenda is.
+NEARBY_HORIZON = timedelta(days=62)
 _UPDATABLE = (
     "series",
     "kind",
@@ -484,34 +487,46 @@ class EventService:
         """The next pop-up shop at each of the `limit` nearest places that have one coming
         (not cancelled), nearest first; `skip` leaves out a residence already shown."""
         now = self._clock()
+        place = (Event.residence_id, Event.place, Event.latitude, Event.longitude)
+        coming = (
+            self._still_on(now),
+            Event.starts_at < now + NEARBY_HORIZON,
+            Event.kind == POPUP,
+            Event.status != CANCELLED,
+            Event.latitude.is_not(None),
+        )
         async with self._db.reading() as session:
-            rows = await session.execute(
-                select(Event.id, Event.residence_id, Event.place, Event.latitude, Event.longitude)
-                .where(
-                    self._still_on(now),
-                    Event.kind == POPUP,
-                    Event.status != CANCELLED,
-                    Event.latitude.is_not(None),
-                )
-                .order_by(Event.starts_at, Event.id)
+            # One row per place (a few hundred at most), not one per occurrence.
+            places = await session.execute(
+                select(*place, func.min(Event.starts_at)).where(*coming).group_by(*place)
             )
-            first: dict[Any, tuple[int, float]] = {}
-            for event_id, residence_id, place, lat, lon in rows.all():
-                if skip is not None and residence_id == skip:
-                    continue
-                where = residence_id or (place, lat, lon)
-                if where not in first:
-                    first[where] = (event_id, distance_km(latitude, longitude, lat, lon))
-            nearest = sorted(first.values(), key=lambda pair: pair[1])[:limit]
-            if not nearest:
-                return []
-            events = {
-                r.id: event_view(r)
-                for r in await session.scalars(
-                    select(Event).where(Event.id.in_([i for i, _ in nearest]))
+            ranked = sorted(
+                (
+                    (distance_km(latitude, longitude, lat, lon), (residence_id, name, lat, lon))
+                    for residence_id, name, lat, lon, _ in places.all()
+                    if skip is None or residence_id != skip
+                ),
+                key=lambda pair: pair[0],
+            )[:limit]
+            out = []
+            for km, (residence_id, name, lat, lon) in ranked:
+                same_place = (
+                    Event.residence_id == residence_id
+                    if residence_id is not None
+                    else (Event.residence_id.is_(None))
+                    & (Event.place == name)
+                    & (Event.latitude == lat)
+                    & (Event.longitude == lon)
                 )
-            }
-        return [Nearby(events[i], km) for i, km in nearest if i in events]
+                row = await session.scalar(
+                    select(Event)
+                    .where(*coming, same_place)
+                    .order_by(Event.starts_at, Event.id)
+                    .limit(1)
+                )
+                if row is not None:
+                    out.append(Nearby(event_view(row), km))
+        return out
 
     async def next_popups(self, *, limit: int = 5) -> list[EventView]:
         found, _ = await self.upcoming(kinds=(POPUP,), limit=limit)
