@@ -1,67 +1,77 @@
-"""Answering quality and speed on the labelled resident questions in bench/data/.
+"""Answering quality and speed on labelled resident questions, against a BM25 baseline.
 
-Prints, per language, top-1 and top-3 category accuracy, out-of-scope precision and recall,
-and p50/p95 latency, for the assistant and, in the same run, for a plain BM25 baseline
-(rank-bm25 over the same content, lowercase whitespace tokens). Then the assistant's latency
-with the content scaled to 1,000 entries.
+Sets, side by side (bench/data/):
+- `real/dev.jsonl` and `real/test.jsonl`: questions real people asked on public pages (FAQs,
+  forums), in five languages, split by source page (bench/data/real/README.md). Thresholds
+  are calibrated on dev (with the older sets below); NOTHING is tuned on test: it is the figure
+  to trust.
+- `questions.jsonl` (main, written with the content), `heldout.jsonl` (written apart, never
+  tuned on) and `unrelated.jsonl` (subjects we do not cover).
 
-Top-1 counts a question as right only when the assistant answers it (not out of scope) with an
-entry of the expected category; top-3 when that category is among the first three results.
-
-Three sets: `questions.jsonl`, the main set (263 questions, about 12% out of scope);
-`unrelated.jsonl`, 150 questions on subjects we do not cover and no out-of-scope topic names
-(parking, doctors, recipes...). The answering thresholds were calibrated on these two with
---calibrate. `heldout.jsonl` was written separately and never used to tune anything: it shows
-how the answering does on questions it was not fitted to.
-Run: python -m bench.qa [--data FILE] [--calibrate]
+Per language: top-1 (the question is not refused and the first result has the expected
+category: an "unsure" reply counts by its first guess, as residents see it first), top-3,
+wrong refusals (an answerable question told "out of scope"), out-of-scope precision and
+recall, p50/p95 latency. Emergencies are scored by bench/emergencies.py, not here.
+The BM25 baseline (rank-bm25, whitespace tokens) gets the same abstention calibration: its
+refusal threshold on the best score is fitted on the same questions with the same objective.
+Then the assistant's latency with the content scaled to 1,000 entries.
+Run: python -m bench.qa [--data FILE ...] [--calibrate]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rank_bm25 import BM25Okapi
 
-from bot.answers.answering import SURE_LANGUAGE, Answerer, Thresholds
-from bot.answers.content import OUT_OF_SCOPE, ContentSet, Entry, load_content
+from bot.answers.answering import ANSWER, OUT_OF_SCOPE, SURE_LANGUAGE, Answerer, Thresholds
+from bot.answers.content import ContentSet, Entry, load_content
 from bot.answers.search import Match
 from bot.config import Settings
 from bot.i18n import Catalogs
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data" / "questions.jsonl"
-HELDOUT = ROOT / "bench" / "data" / "heldout.jsonl"
-UNRELATED = ROOT / "bench" / "data" / "unrelated.jsonl"
+DATA = ROOT / "bench" / "data"
+DEV, TEST = DATA / "real" / "dev.jsonl", DATA / "real" / "test.jsonl"
+MAIN, HELDOUT, UNRELATED = (
+    DATA / "questions.jsonl",
+    DATA / "heldout.jsonl",
+    DATA / "unrelated.jsonl",
+)
+CALIBRATION = (DEV,)
 
 
 @dataclass(frozen=True)
 class Question:
     q: str
     lang: str
-    category: str | None
+    category: str | None  # None: out of scope
 
 
 @dataclass(frozen=True)
 class Prediction:
-    out_of_scope: bool
+    refused: bool
     categories: list[str]
     seconds: float
 
 
 def load_questions(path: Path) -> list[Question]:
+    """Emergencies are left to bench/emergencies.py."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [Question(r["q"], r["lang"], r.get("category")) for r in rows]
+    return [Question(r["q"], r["lang"], r.get("category")) for r in rows if not r.get("emergency")]
 
 
 class BM25Baseline:
-    """Plain BM25: one document per entry and language, lowercase whitespace tokens."""
+    """Plain BM25: one document per entry and language, lowercase whitespace tokens; refuses
+    when an out-of-scope topic ranks first or the best score is under `threshold`."""
 
     def __init__(self, content: ContentSet) -> None:
         self.docs: list[Entry] = []
@@ -72,22 +82,25 @@ class BM25Baseline:
                 corpus.append(body.lower().split())
                 self.docs.append(entry)
         self.bm25 = BM25Okapi(corpus)
+        self.threshold = 0.0
 
-    def predict(self, question: str) -> tuple[bool, list[str]]:
+    def ranked(self, question: str) -> tuple[float, list[Entry]]:
         scores = self.bm25.get_scores(question.lower().split())
         order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)
-        categories: list[str] = []
-        seen: set[str] = set()
+        entries: list[Entry] = []
         for i in order:
-            entry = self.docs[i]
-            if entry.id in seen or scores[i] <= 0:
-                continue
-            seen.add(entry.id)
-            categories.append(entry.category)
-            if len(categories) == 5:
+            if scores[i] <= 0 or len(entries) == 5:
                 break
-        oos = not categories or categories[0] == OUT_OF_SCOPE
-        return oos, [c for c in categories if c != OUT_OF_SCOPE]
+            if self.docs[i] not in entries:
+                entries.append(self.docs[i])
+        return (float(scores[order[0]]) if order else 0.0), entries
+
+    def decide(self, best: float, entries: list[Entry]) -> tuple[bool, list[str]]:
+        refused = not entries or entries[0].kind == "out_of_scope" or best < self.threshold
+        return refused, [e.category for e in entries if e.kind != "out_of_scope"]
+
+    def predict(self, question: str) -> tuple[bool, list[str]]:
+        return self.decide(*self.ranked(question))
 
 
 def run(
@@ -96,8 +109,8 @@ def run(
     out = []
     for question in questions:
         start = time.perf_counter()
-        oos, categories = predict(question)
-        out.append(Prediction(oos, categories, time.perf_counter() - start))
+        refused, categories = predict(question)
+        out.append(Prediction(refused, categories, time.perf_counter() - start))
     return out
 
 
@@ -106,36 +119,57 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def report(name: str, questions: list[Question], predictions: list[Prediction]) -> dict[str, float]:
+def scores(pairs: Iterable[tuple[Question, Prediction]]) -> dict[str, float]:
+    pairs = list(pairs)
+    scoped = [(q, p) for q, p in pairs if q.category is not None]
+    top1 = sum(1 for q, p in scoped if not p.refused and p.categories[:1] == [q.category])
+    top3 = sum(1 for q, p in scoped if q.category in p.categories[:3])
+    refusals = sum(1 for _, p in scoped if p.refused)
+    predicted = sum(1 for _, p in pairs if p.refused)
+    actual = sum(1 for q, _ in pairs if q.category is None)
+    true = sum(1 for q, p in pairs if p.refused and q.category is None)
+    n = len(scoped) or 1
+    return {
+        "n": len(pairs),
+        "scoped": len(scoped),
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "refusals": refusals / n,
+        "oos_p": true / predicted if predicted else 1.0,
+        "oos_r": true / actual if actual else 1.0,
+        "oos_n": actual,
+    }
+
+
+def report(name: str, questions: list[Question], predictions: list[Prediction]) -> None:
     by_lang: dict[str, list[tuple[Question, Prediction]]] = defaultdict(list)
     for q, p in zip(questions, predictions, strict=True):
         by_lang[q.lang].append((q, p))
     print(f"\n== {name}")
     print(
-        f"{'lang':<6}{'n':>5}{'top-1':>9}{'top-3':>9}{'oos P':>9}{'oos R':>9}"
-        f"{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'lang':<6}{'n':>5}{'top-1':>8}{'top-3':>8}{'refused':>9}{'oos P':>8}{'oos R':>8}"
+        f"{'p50 ms':>8}{'p95 ms':>8}"
     )
-    summary: dict[str, float] = {}
     for lang in [*sorted(by_lang), "all"]:
         pairs = [x for rows in by_lang.values() for x in rows] if lang == "all" else by_lang[lang]
-        scoped = [(q, p) for q, p in pairs if q.category is not None]
-        top1 = sum(1 for q, p in scoped if not p.out_of_scope and p.categories[:1] == [q.category])
-        top3 = sum(1 for q, p in scoped if q.category in p.categories[:3])
-        predicted_oos = [(q, p) for q, p in pairs if p.out_of_scope]
-        actual_oos = [(q, p) for q, p in pairs if q.category is None]
-        true_oos = sum(1 for q, p in pairs if p.out_of_scope and q.category is None)
-        precision = true_oos / len(predicted_oos) if predicted_oos else 1.0
-        recall = true_oos / len(actual_oos) if actual_oos else 1.0
+        s = scores(pairs)
         times = [p.seconds * 1000 for _, p in pairs]
-        top1_text = f"{top1 / len(scoped):>9.1%}" if scoped else f"{'-':>9}"
-        top3_text = f"{top3 / len(scoped):>9.1%}" if scoped else f"{'-':>9}"
+
+        def pct(key: str, s: dict[str, float] = s) -> str:
+            return f"{s[key]:>8.1%}" if s["scoped"] else f"{'-':>8}"
+
+        oos = f"{s['oos_p']:>8.1%}{s['oos_r']:>8.1%}" if s["oos_n"] else f"{'-':>8}{'-':>8}"
         print(
-            f"{lang:<6}{len(pairs):>5}{top1_text}{top3_text}"
-            f"{precision:>9.1%}{recall:>9.1%}{statistics.median(times):>9.2f}"
-            f"{percentile(times, 95):>9.2f}"
+            f"{lang:<6}{s['n']:>5.0f}{pct('top1')}{pct('top3')}{s['refusals']:>9.1%}{oos}"
+            f"{statistics.median(times):>8.2f}{percentile(times, 95):>8.2f}"
         )
-        summary[f"{lang}.top1"] = top1 / len(scoped) if scoped else 0.0
-    return summary
+
+
+def objective(s: dict[str, float]) -> float:
+    """What calibration maximises: answerable questions answered right, and out-of-scope ones
+    recognised (F1), with a wrong refusal costing as much as a wrong answer."""
+    f1 = 2 * s["oos_p"] * s["oos_r"] / (s["oos_p"] + s["oos_r"] or 1)
+    return s["top1"] + 0.5 * f1
 
 
 def scaled(content: ContentSet, target: int) -> ContentSet:
@@ -148,52 +182,73 @@ def scaled(content: ContentSet, target: int) -> ContentSet:
     return ContentSet([*content.entries, *copies], content.default_contact, content.synonyms)
 
 
-def _objective(
-    answerer: Answerer, searched: list[tuple[Question, list[Match], list[Match] | None]]
-) -> tuple[float, float, float]:
-    """Top-1 accuracy on in-scope questions plus out-of-scope F1: (sum, top-1, F1).
-    Replays Answerer.answer: the question's language first, every language when unsure."""
-    right = tp = fp = fn = 0
-    for q, first, everywhere in searched:
-        matches = first
-        if everywhere is not None and not answerer.decide(first)[1]:
-            matches = everywhere
-        topic, trusted = answerer.decide(matches)
-        oos = topic is not None or not trusted
-        entries = [m for m in matches if m.entry.kind != OUT_OF_SCOPE]
-        if q.category is None:
-            tp, fn = tp + oos, fn + (not oos)
-        else:
-            fp += oos
-            right += not oos and bool(entries) and entries[0].entry.category == q.category
-    inscope = sum(1 for row in searched if row[0].category) or 1
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return right / inscope + f1, right / inscope, f1
-
-
-def calibrate(answerer: Answerer, questions: list[Question]) -> None:
-    """Grid-search the thresholds for the best sum of top-1 accuracy and out-of-scope F1."""
-    import itertools
-
-    searched = []
+def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Question]) -> None:
+    """Grid-search the refusal thresholds (then the answer/unsure split) on `questions`;
+    and the BM25 baseline's refusal threshold with the same objective."""
     every = answerer.languages
+    searched: list[tuple[Question, list[Match], list[Match] | None]] = []
     for q in questions:
         detection = answerer.detect(q.q)
         first = (detection.lang,) if detection.lang in every else every
         sure = first == every or detection.confidence >= SURE_LANGUAGE
         everywhere = None if sure else answerer.index.search(q.q, every, fuzzy=detection.lang)
         searched.append((q, answerer.index.search(q.q, first), everywhere))
-    scores = []
-    for score, coverage, ratio, topic_cov in itertools.product(
-        (4, 6, 8, 10, 12, 14, 16, 18, 20),
-        (0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5),
-        (0.6, 0.65, 0.7, 0.75, 0.8, 1.0),
-        (0.1, 0.2, 0.3),
+
+    def replay() -> tuple[list[Prediction], list[tuple[bool, bool]]]:
+        predictions, answered = [], []
+        for q, first, everywhere in searched:
+            matches = first
+            if everywhere is not None and answerer.decide(first)[0] != ANSWER:
+                matches = everywhere
+            decision, _ = answerer.decide(matches)
+            cats = [m.entry.category for m in matches if m.entry.kind != "out_of_scope"]
+            predictions.append(Prediction(decision == OUT_OF_SCOPE, cats, 0.0))
+            if decision == ANSWER and q.category:
+                answered.append((True, cats[:1] == [q.category]))
+        return predictions, answered
+
+    base = answerer.thresholds
+    best: list[tuple[float, Thresholds, dict[str, float]]] = []
+    for refuse_score, refuse_cov, ratio, topic_cov in itertools.product(
+        (0, 2, 4, 6, 8, 10, 12), (0.0, 0.1, 0.2, 0.3), (0.6, 0.7, 0.8, 1.0, 1.2), (0.1, 0.2, 0.3)
     ):
-        answerer.thresholds = Thresholds(score, coverage, ratio, topic_cov)
-        scores.append((*_objective(answerer, searched), answerer.thresholds))
-    for total, top1, f1, thresholds in sorted(scores, key=lambda x: -x[0])[:3]:
-        print(f"{total:.3f}  top-1 {top1:.1%}  oos F1 {f1:.1%}  {thresholds}")
+        answerer.thresholds = replace(
+            base,
+            refuse_score=refuse_score,
+            refuse_coverage=refuse_cov,
+            topic_ratio=ratio,
+            topic_coverage=topic_cov,
+        )
+        s = scores(zip(questions, replay()[0], strict=True))
+        best.append((objective(s), answerer.thresholds, s))
+    best.sort(key=lambda row: -row[0])
+    print("refusal thresholds (best first):")
+    for total, thresholds, s in best[:3]:
+        print(
+            f"  {total:.3f}  top-1 {s['top1']:.1%}  refused {s['refusals']:.1%}  "
+            f"oos P {s['oos_p']:.1%} R {s['oos_r']:.1%}  {thresholds}"
+        )
+    answerer.thresholds = best[0][1]
+    print("answer/unsure split: precision of confident answers, share answered confidently")
+    for score, cov in itertools.product((8, 10, 12, 14, 16, 18, 22), (0.3, 0.4, 0.5, 0.6)):
+        answerer.thresholds = replace(best[0][1], answer_score=score, answer_coverage=cov)
+        answered = replay()[1]
+        right = sum(ok for _, ok in answered)
+        scoped = sum(1 for q in questions if q.category) or 1
+        print(
+            f"  answer_score {score:>2} coverage {cov:.1f}: precision "
+            f"{right / (len(answered) or 1):.1%}, answered {len(answered) / scoped:.1%}"
+        )
+    ranked = [(q, *baseline.ranked(q.q)) for q in questions]
+    fits = []
+    for threshold in (0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20):
+        baseline.threshold = threshold
+        preds = [Prediction(*baseline.decide(b, e), 0.0) for _, b, e in ranked]
+        fits.append((objective(scores(zip(questions, preds, strict=True))), threshold))
+    print(f"BM25 baseline refusal threshold: {max(fits)[1]} (objective {max(fits)[0]:.3f})")
+
+
+BASELINE_THRESHOLD = 4.0  # fitted by --calibrate with the assistant's objective
 
 
 def main() -> None:
@@ -206,23 +261,24 @@ def main() -> None:
     content = load_content(ROOT / "content", catalogs.supported)
     answerer = Answerer(content, catalogs.supported, settings.default_locale)
     answerer.answer("warm-up chauffage")
+    baseline = BM25Baseline(content)
     if args.calibrate:
-        calibrate(answerer, load_questions(DATA) + load_questions(UNRELATED))
+        questions = [q for path in CALIBRATION for q in load_questions(path)]
+        calibrate(answerer, baseline, questions)
         return
+    baseline.threshold = BASELINE_THRESHOLD
 
     def ours(q: Question) -> tuple[bool, list[str]]:
         answer = answerer.answer(q.q, None)
         return answer.out_of_scope, [m.entry.category for m in answer.results]
 
-    baseline = BM25Baseline(content)
     print(f"content: {len(content.answers)} entries, {len(content.topics)} out-of-scope topics")
     questions: list[Question] = []
-    for path in args.data or [DATA, HELDOUT, UNRELATED]:
+    for path in args.data or [TEST, DEV, MAIN, HELDOUT, UNRELATED]:
         questions = load_questions(path)
-        print(f"\n##### {path.name}: {len(questions)} questions")
+        print(f"\n##### {path.relative_to(DATA)}: {len(questions)} questions")
         report("assistant", questions, run(questions, ours))
-        baseline_run = run(questions, lambda q: baseline.predict(q.q))
-        report("BM25 baseline (rank-bm25, whitespace tokens)", questions, baseline_run)
+        report("BM25 baseline", questions, run(questions, lambda q: baseline.predict(q.q)))
 
     big = scaled(content, 1000)
     big_answerer = Answerer(big, catalogs.supported, settings.default_locale)

@@ -205,6 +205,8 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         # httpcore scans its whole pool on every request: keep it just above the workers.
         .connection_pool_size(settings.max_concurrent_updates + 4)
         .get_updates_connection_pool_size(2)
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
         .rate_limiter(RetryingLimiter())
         .post_init(post_init)
         .build()
@@ -217,7 +219,7 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     return application
 
 
-async def start(assistant: Assistant) -> None:
+async def start(assistant: Assistant, *, replay: bool = True) -> None:
     """Initialise, replay what a crash left unhandled, then poll through the inbox."""
     application = assistant.application
     assert application is not None
@@ -226,7 +228,7 @@ async def start(assistant: Assistant) -> None:
         await application.post_init(application)
     await application.start()
     assistant._poller = InboxPoller(application, assistant.inbox, allowed_updates=ALLOWED_UPDATES)
-    await assistant._poller.start()
+    await assistant._poller.start(replay=replay)
 
 
 async def stop(assistant: Assistant) -> None:

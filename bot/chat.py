@@ -64,7 +64,7 @@ async def run_chat(settings: Settings, *, lang: str | None, name: str) -> int:
         replied.set()
 
     standin.on_bot_message = on_message
-    await start(assistant)
+    await start(assistant, replay=False)
     t = services.catalogs.get(services.catalogs.resolve(None, lang or settings.default_locale))
     print(t._("Type a message, or the number of a button to press it. Ctrl-D to quit."))
     try:

@@ -84,9 +84,11 @@ def _cmd_content(settings: Settings, action: str) -> int:
     whatson = EventsLibrary(settings.content_dir, catalogs.supported).content
     if action == "sync":
         print("nothing to sync: the assistant answers from the content files themselves")
+    emergencies = len(content.emergencies.emergencies) if content.emergencies else 0
     print(
         f"content is valid: {len(content.answers)} entries, {len(content.topics)} "
-        f"out-of-scope topics, languages {', '.join(catalogs.supported)}"
+        f"out-of-scope topics, {emergencies} kinds of emergency, "
+        f"languages {', '.join(catalogs.supported)}"
     )
     print(
         f"events content is valid: {len(whatson.residences)} residences, "

@@ -34,9 +34,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field(default="https://api.telegram.org", alias="TELEGRAM_API_URL")
-    database_url: str = Field(
-        default=f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}", alias="DATABASE_URL"
-    )
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}", alias="DATABASE_URL")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), alias="ADMIN_IDS")
     default_locale: str = Field(default="fr", alias="DEFAULT_LOCALE")
     timezone: str = Field(default="Europe/Paris", alias="TIMEZONE")
@@ -73,6 +71,10 @@ class Settings(BaseSettings):
         value = (value or "").strip()
         return value or None
 
+    # Seconds to wait for Telegram's answer to a call. Past it the outcome is unknown (the
+    # message may have arrived): the call is not repeated and no apology follows.
+    telegram_timeout: float = Field(default=5.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT")
+
     @field_validator("telegram_api_url")
     @classmethod
     def _strip_url(cls, value: str) -> str:
@@ -83,17 +85,18 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _async_driver(cls, value: str) -> str:
-        """Accept the plain URLs PaaS hosts hand out and pick the async driver for them."""
+    def _driver(cls, value: str) -> str:
+        """Accept the plain URLs PaaS hosts hand out and pick the driver for them (SQLite's is
+        chosen by bot.storage.database; `sqlite+aiosqlite:///` is read as `sqlite:///`)."""
         value = value.strip()
         for plain, driver in (
             ("postgres://", "postgresql+asyncpg://"),
             ("postgresql://", "postgresql+asyncpg://"),
-            ("sqlite:///", "sqlite+aiosqlite:///"),
+            ("sqlite+aiosqlite:///", "sqlite:///"),
         ):
             if value.startswith(plain):
                 return driver + value[len(plain) :]
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if not value.startswith(("sqlite:///", "postgresql+asyncpg://")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
         return value
 

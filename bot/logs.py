@@ -33,10 +33,11 @@ def setup_logging(level: str, token: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Request lines are noise at INFO (and carry the token, masked above); at DEBUG they show.
-    logging.getLogger("httpx").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)
+    # Libraries log whole updates and API parameters (names, message texts) at DEBUG: they
+    # stay at INFO whatever LOG_LEVEL says, so logs never hold what residents wrote.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)

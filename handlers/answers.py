@@ -1,4 +1,5 @@
-"""Free-text questions: the best answer, other answers, more detail, and 👍/👎 feedback."""
+"""Free-text questions: emergencies first, then the best answer, other answers, more detail,
+and 👍/👎 feedback."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.telegram.callbacks import decode, is_kind
+from bot.answers.answering import Answer
+from bot.answers.emergencies import Number, number_note
+from bot.i18n import Translator
+from bot.telegram.callbacks import button, decode, is_kind
 from handlers import whatson
-from handlers.buttons import BROWSED, OtherAnswers, ShowEntry, Vote
+from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
 from handlers.context import BotContext
 from handlers.entries import entry_buttons, entry_keyboard, entry_text
 from handlers.fallback import stale_button
@@ -31,37 +35,47 @@ async def on_question(update: Update, context: BotContext) -> None:
     answerer = services.answers.answerer
     answer = answerer.answer(message.text, context.locale)
     t = services.catalogs.get(answer.lang)
+    fallback = services.catalogs.default_locale
+    if answer.emergency is not None:
+        # Danger to life: the numbers and what to do now, first and alone. No card, no other
+        # answers, no vote; logged like any question so staff see it was raised.
+        await services.questions.log(answer)
+        text = emergency_text(t, answer, fallback)
+        await show(update, text, InlineKeyboardMarkup([[menu_button(t)]]), edit=False)
+        return
     if answer.empty:
         await show(
             update, t._("Please write your question in a few words."), main_menu(t), edit=False
         )
         return
-    if answer.small_talk:
-        greeting = t._("Hello!") + "\n\n"
-        text = greeting + t._("Ask me a question in your own words, or choose a topic below.")
-        await show(update, text, main_menu(t), edit=False)
+    if answer.courtesy is not None:
+        await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
     if await whatson.live_answer(update, context, answer):
         return
     fallback = services.catalogs.default_locale
+    flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:
-        if answer.topic is not None:
-            contact = answer.topic.text(answer.lang, fallback).answer
-            lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
-            keyboard = InlineKeyboardMarkup([[menu_button(t)]])
-        else:
-            contact = answerer.contact(answer.lang)
-            lines = [
-                bold(t._("I am not sure I understood, and I prefer not to guess.")),
-                t._("This may not be something I can answer.") + " " + html.escape(contact),
-            ]
-            suggestions = [m.entry for m in answer.results[:SUGGESTIONS]]
-            rows = entry_buttons(suggestions, answer.lang, fallback, question_id)
-            if rows:
-                lines.append(t._("Maybe one of these answers can help:"))
-            keyboard = InlineKeyboardMarkup([*rows, [menu_button(t)]])
+        topic = answer.topic
+        contact = (
+            topic.text(answer.lang, fallback).answer if topic else answerer.contact(answer.lang)
+        )
+        lines = [bold(t._("This is not something I can answer.")), html.escape(contact)]
+        keyboard = InlineKeyboardMarkup([flag_row, [menu_button(t)]])
         await show(update, "\n\n".join(lines), keyboard, edit=False)
+        return
+    if not answer.confident:
+        # Unsure: say so once, and offer the best guesses rather than refusing.
+        guesses = [m.entry for m in answer.results[:SUGGESTIONS]]
+        rows = entry_buttons(guesses, answer.lang, fallback, question_id)
+        none_row = [button(t._("👎 None of these"), NotWhatIAsked(question_id))]
+        await show(
+            update,
+            bold(t._("I am not sure I understood. Did you mean one of these?")),
+            InlineKeyboardMarkup([*rows, none_row, [menu_button(t)]]),
+            edit=False,
+        )
         return
     best = answer.best
     if best is None:  # cannot happen: a confident answer has a result; never show an error
@@ -116,6 +130,78 @@ async def on_entry(update: Update, context: BotContext) -> None:
             others=logged is not None and len(logged.results) > 1,
         ),
     )
+
+
+def _number_line(t: Translator, number: Number, lang: str, fallback: str) -> str:
+    # Digits with spaces, as the French write them: phones offer to call them.
+    icon = "💬" if number.sms else "📞"
+    label = html.escape(number.label(lang, fallback))
+    note = number_note(number, t)
+    return f"{icon} {bold(number.number)} — {label}" + (f" ({html.escape(note)})" if note else "")
+
+
+def emergency_text(t: Translator, answer: Answer, fallback: str) -> str:
+    """The emergency reply: its title, the numbers in order of priority, what to do now; then
+    the numbers of any other kind the message raised ("he hits me and I want to die")."""
+    emergency = answer.emergency
+    assert emergency is not None
+    lang = answer.lang
+    text = emergency.text(lang, fallback)
+    lines = [f"🆘 {bold(html.escape(text.title))}", ""]
+    lines += [_number_line(t, n, lang, fallback) for n in emergency.numbers]
+    lines += ["", html.escape(text.now)]
+    shown = {n.id for n in emergency.numbers}
+    for other in answer.other_emergencies:
+        extra = [n for n in other.numbers if n.id not in shown]
+        shown.update(n.id for n in extra)
+        lines += ["", bold(html.escape(other.text(lang, fallback).title))]
+        lines += [_number_line(t, n, lang, fallback) for n in extra]
+    lines += [
+        "",
+        t._("I am an automatic assistant: I cannot call for help myself.")
+        + " "
+        + t._("Not an emergency? Write your question in other words."),
+    ]
+    return "\n".join(lines)
+
+
+def courtesy_text(t: Translator, kind: str) -> str:
+    if kind == "thanks":
+        return t._("You're welcome! Ask me anything else, or choose a topic below.")
+    if kind == "goodbye":
+        return t._("Goodbye! Come back whenever you like.")
+    return (
+        t._("Hello!")
+        + "\n\n"
+        + t._("Ask me a question in your own words, or choose a topic below.")
+    )
+
+
+async def on_not_what_i_asked(update: Update, context: BotContext) -> None:
+    """👎 on an unsure or out-of-scope reply: the question goes to /gaps as unanswered."""
+    query = update.callback_query
+    data = decode(query.data) if query else None
+    if query is None or not isinstance(data, NotWhatIAsked):
+        await stale_button(update, context)
+        return
+    services = context.services
+    if not await services.questions.feedback(data.question, "", False):
+        await stale_button(update, context)
+        return
+    logged = await services.questions.get(data.question)
+    t = services.catalogs.get(logged.lang) if logged else context.t
+    await query.answer(t._("Thank you: the team will see your question and improve my answers."))
+    markup = query.message.reply_markup if query.message else None
+    if markup is not None:
+        kept = [
+            row
+            for row in markup.inline_keyboard
+            if not any(isinstance(decode(b.callback_data), NotWhatIAsked) for b in row)
+        ]
+        try:
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
+        except TelegramError:  # too old to edit: the flag is stored anyway
+            log.debug("could not remove the flag button", exc_info=True)
 
 
 async def on_others(update: Update, context: BotContext) -> None:
@@ -184,4 +270,5 @@ HANDLERS = [
     CallbackQueryHandler(on_entry, pattern=is_kind(ShowEntry)),
     CallbackQueryHandler(on_others, pattern=is_kind(OtherAnswers)),
     CallbackQueryHandler(on_feedback, pattern=is_kind(Vote)),
+    CallbackQueryHandler(on_not_what_i_asked, pattern=is_kind(NotWhatIAsked)),
 ]

@@ -50,6 +50,14 @@ class Vote:
     helpful: bool
 
 
+@callback("n")
+@dataclass(frozen=True)
+class NotWhatIAsked:
+    """👎 on a reply that gave no answer: the question shows in /gaps."""
+
+    question: int
+
+
 @callback("lm")
 @dataclass(frozen=True)
 class LanguageMenu:

@@ -1,10 +1,13 @@
-"""/gaps (staff only): this week's questions with no confident answer or a 👎, most asked first."""
+"""/gaps (staff only): this week's questions with no confident answer or a 👎, most asked first,
+and the messages that got the emergency numbers (so a false alarm or a miss can be fixed in
+content/emergencies.yaml)."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
+from bot.answers.questions import Raised
 from bot.i18n import HTML
 from handlers.context import BotContext
 from handlers.replies import bold, show
@@ -20,10 +23,11 @@ async def gaps(update: Update, context: BotContext) -> None:
         await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
         return
     rows = await services.questions.gaps(days=DAYS)
+    raised = await services.questions.emergencies(days=DAYS)
+    emergencies = emergency_lines(context, raised)
     if not rows:
-        await show(
-            update, t._("No unanswered question in the last {days} days.", days=DAYS), edit=False
-        )
+        text = t._("No unanswered question in the last {days} days.", days=DAYS)
+        await show(update, "\n\n".join([text, *emergencies]), edit=False)
         return
     lines = [bold(t._("Questions without a good answer, last {days} days", days=DAYS))]
     for number, gap in enumerate(rows, start=1):
@@ -42,7 +46,30 @@ async def gaps(update: Update, context: BotContext) -> None:
                 details=HTML(", ".join(details)),
             )
         )
-    await show(update, "\n".join(lines), edit=False)
+    await show(update, "\n\n".join(["\n".join(lines), *emergencies]), edit=False)
+
+
+def emergency_lines(context: BotContext, raised: list[Raised]) -> list[str]:
+    """One block: the messages that got the emergency numbers, by kind (empty if none)."""
+    if not raised:
+        return []
+    t = context.t
+    kinds = context.services.answers.answerer.emergencies.by_id()
+    fallback = context.services.catalogs.default_locale
+    lines = [bold(t._("🆘 Emergency numbers given, last {days} days", days=DAYS))]
+    for item in raised:
+        kind = kinds.get(item.kind)
+        name = kind.text(t.locale, fallback).name if kind else item.kind
+        lines.append(
+            t._(
+                "×{count} {kind} [{lang}] “{question}”",
+                count=item.count,
+                kind=name,
+                lang=item.lang,
+                question=item.text,
+            )
+        )
+    return ["\n".join(lines)]
 
 
 # Residents' questions are shown only in a private chat, never in a group.

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.answers.library import Library
 from bot.app import Assistant, build_application, build_assistant, start, stop
@@ -65,6 +67,31 @@ def library(catalogs: Catalogs) -> Library:
     return Library(ROOT / "content", catalogs.supported, catalogs.default_locale)
 
 
+def worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (created on demand),
+    so tests that empty tables never meet another worker's rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+
+    async def create() -> None:
+        admin = create_async_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                found = await conn.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                )
+                if not found:
+                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await admin.dispose()
+
+    asyncio.run(create())
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def whatson(catalogs: Catalogs) -> EventsLibrary:
     """The real events content (places, rules, items), loaded once per session."""
@@ -88,8 +115,9 @@ def migrated_url(tmp_path_factory: pytest.TempPathFactory, whatson: EventsLibrar
     """Migrate once per session; each test then gets a copy (SQLite) or emptied tables (PG).
     The SQLite template also holds the content's events as of NOW, so start-ups find them."""
     if PG_URL:
-        upgrade(PG_URL)
-        return PG_URL
+        url = worker_database(PG_URL)
+        upgrade(url)
+        return url
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade(url)
@@ -100,7 +128,7 @@ def migrated_url(tmp_path_factory: pytest.TempPathFactory, whatson: EventsLibrar
 @pytest.fixture
 async def database(migrated_url: str, tmp_path: Path) -> AsyncIterator[Database]:
     if PG_URL:
-        db = Database(PG_URL)
+        db = Database(migrated_url)
         names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))
         async with db.engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {names} CASCADE"))

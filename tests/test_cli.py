@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.ask import run_ask
+from bot.answers.ask import run_ask, to_json
 from bot.cli import main
 from tests.conftest import ROOT, make_settings
 
@@ -23,16 +23,18 @@ def fresh_db(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'never' / 'fresh.sqlite3'}"
 
 
-def ask_json(fresh_db: str, capsys, question: str, lang: str | None = None) -> dict:
-    settings = make_settings(database_url=fresh_db)
-    args = Namespace(question=question, lang=lang, json=True, jsonl=False)
-    assert run_ask(settings, args) == 0
-    return json.loads(capsys.readouterr().out)
+def ask_json(library, question: str, lang: str | None = None) -> dict:
+    """What `ask --json` prints, from the session's content (run_ask itself is run below)."""
+    return json.loads(json.dumps(to_json(library.answerer.answer(question, lang))))
 
 
 def test_ask_json_follows_the_contract_on_a_fresh_database(fresh_db, capsys) -> None:
-    result = ask_json(fresh_db, capsys, "cmt baisser ma facture d'eau")
-    assert set(result) == {"question", "lang", "out_of_scope", "results"}
+    settings = make_settings(database_url=fresh_db)
+    args = Namespace(question="cmt baisser ma facture d'eau", lang=None, json=True, jsonl=False)
+    assert run_ask(settings, args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"question", "lang", "out_of_scope", "decision", "results"}
+    assert result["decision"] in ("answer", "unsure")
     assert result["question"] == "cmt baisser ma facture d'eau"
     assert result["lang"] == "fr" and result["out_of_scope"] is False
     first = result["results"][0]
@@ -62,11 +64,12 @@ def test_ask_answers_from_the_files_as_they_are_now(tmp_path: Path, capsys) -> N
     assert not (tmp_path / "never").exists()
 
 
-def test_ask_answers_in_the_question_language_and_flags_out_of_scope(fresh_db, capsys) -> None:
-    arabic = ask_json(fresh_db, capsys, "هل مية الحنفية صالحة للشرب؟", "fr")
+def test_ask_answers_in_the_question_language_and_flags_out_of_scope(library) -> None:
+    arabic = ask_json(library, "هل مية الحنفية صالحة للشرب؟", "fr")
     assert arabic["lang"] == "ar" and arabic["results"][0]["category"] == "water.drinking"
-    rent = ask_json(fresh_db, capsys, "je n'arrive pas à payer mon loyer")
+    rent = ask_json(library, "je n'arrive pas à payer mon loyer")
     assert rent["out_of_scope"] is True
+    assert rent["decision"] == "out_of_scope" and rent["topic"] == "rent-payment"
 
 
 def test_ask_jsonl_reads_many_questions_in_one_process(fresh_db, capsys) -> None:
@@ -150,3 +153,10 @@ def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) ->
     assert "ducha" in result.stdout.lower()
     assert "[1]" in result.stdout and "Traceback" not in result.stderr
     assert "you: ¿cómo ahorrar agua en la ducha?" in result.stdout
+
+
+def test_a_real_word_is_not_corrected_into_another(library) -> None:
+    """ "etage" (floor) is one letter from "stage" (internship): it must not route to jobs."""
+    result = ask_json(library, "j'habite au 3e etage, comment baisser le chauffage", "fr")
+    assert result["decision"] != "out_of_scope"
+    assert result["results"][0]["category"] == "energy.heating"

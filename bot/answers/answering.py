@@ -1,4 +1,5 @@
-"""Answering a resident's question: language, retrieval, and the honest out-of-scope call.
+"""Answering a resident's question: emergencies first, then language, retrieval, and the
+honest out-of-scope call.
 
 Pure and synchronous: no database, no Telegram. The handlers and `residents-bot ask` both
 call it, so what the CLI scores is exactly what residents get.
@@ -6,11 +7,13 @@ call it, so what the CLI scores is exactly what residents get.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answers.content import ContentSet, Entry
+from bot.answers.courtesy import GREETING, Courtesy
+from bot.answers.emergencies import Alarm, Emergency, EmergencyDetector, EmergencySet
 from bot.answers.langdetect import Detection, LanguageDetection
-from bot.answers.search import Match, SearchIndex, is_out_of_scope_topic
+from bot.answers.search import Match, SearchIndex, informativeness, is_out_of_scope_topic
 from bot.answers.textnorm import words
 
 # Questions are searched on their first characters: a pasted letter must not slow us down.
@@ -18,22 +21,35 @@ SEARCH_CHARS = 600
 # Below this detection confidence, a question with no trusted answer is searched again in
 # every language (the detector may be wrong on a short or mixed text).
 SURE_LANGUAGE = 0.6
+# Thanks or a goodbye among at most this many words, with no answer found: a courtesy reply.
+COURTESY_WORDS = 6
+COURTESY_INFORMATIVE = 2.5  # on search.informativeness's scale: "info", "lot" are under it
+
+
+ANSWER, UNSURE, OUT_OF_SCOPE = "answer", "unsure", "out_of_scope"
+# Danger to life: the numbers to call and what to do now, first and alone, never a card.
+EMERGENCY = "emergency"
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When to trust a match; calibrated with `python -m bench.qa --calibrate` on the main
-    question set plus questions on unrelated subjects (bench/data/).
+    """When to answer, when to offer guesses, when to say it is not ours; calibrated with
+    `python -m bench.qa --calibrate` on the dev split of real questions and the older sets.
 
     `score` is the best entry's relevance (BM25F plus its best passage); `coverage` the share
-    of the question's informative words (IDF-weighted) the entry contains. An out-of-scope
-    topic wins when its score reaches `topic_ratio` of the best entry's: when a question is as
-    much about a breakdown as about hot water, we say whom to call rather than guess.
+    of the question's informative words (IDF-weighted) the entry contains. At or above both
+    `answer_*` values the best entry is the answer; below either `refuse_*` value nothing in the
+    content is about the question (out of scope); in between the assistant says it is unsure
+    and offers its best guesses. An out-of-scope topic wins when its score reaches
+    `topic_ratio` of the best entry's: when a question is as much about a breakdown as about
+    hot water, we say whom to call rather than guess.
     """
 
-    score: float = 14.0
-    coverage: float = 0.4
-    topic_ratio: float = 0.7
+    answer_score: float = 14.0
+    answer_coverage: float = 0.5
+    refuse_score: float = 6.0
+    refuse_coverage: float = 0.0
+    topic_ratio: float = 0.8
     topic_coverage: float = 0.1
 
 
@@ -42,11 +58,27 @@ class Answer:
     question: str
     lang: str
     detected: str | None
-    out_of_scope: bool
-    confident: bool
+    decision: str  # ANSWER, UNSURE, OUT_OF_SCOPE or EMERGENCY
     results: list[Match] = field(default_factory=list)
     topic: Entry | None = None
-    small_talk: bool = False
+    courtesy: str | None = None  # greeting, thanks or goodbye: a message with nothing to search
+    emergency: Emergency | None = None  # the most urgent kind the message raised
+    other_emergencies: tuple[Emergency, ...] = ()  # any other kinds it raised too
+
+    @property
+    def small_talk(self) -> bool:
+        return self.courtesy is not None
+
+    @property
+    def out_of_scope(self) -> bool:
+        """Not ours to answer: the resident gets a contact instead (the `ask` contract); an
+        emergency is not ours either: the resident gets the numbers to call."""
+        return self.decision in (OUT_OF_SCOPE, EMERGENCY)
+
+    @property
+    def confident(self) -> bool:
+        """Sure of the reply: an answer, or the numbers to call in an emergency."""
+        return self.decision in (ANSWER, EMERGENCY)
 
     @property
     def best(self) -> Match | None:
@@ -65,13 +97,25 @@ class Answerer:
         languages: tuple[str, ...],
         default_locale: str,
         thresholds: Thresholds | None = None,
+        courtesy: Courtesy | None = None,
     ) -> None:
         self.content = content
         self.languages = languages
         self.default_locale = default_locale
         self.thresholds = thresholds or Thresholds()
-        self.index = SearchIndex(content, languages)
+        self.courtesy = courtesy or Courtesy()
+        # Courtesy words say nothing about a question: the search ignores them (as synonyms
+        # of nothing), and a message made only of them gets a courtesy reply.
+        synonyms = {
+            lang: {
+                **dict.fromkeys(self.courtesy.words_of(lang), ""),
+                **content.synonyms.get(lang, {}),
+            }
+            for lang in languages
+        }
+        self.index = SearchIndex(replace(content, synonyms=synonyms), languages)
         self.detection = LanguageDetection(languages)
+        self.emergencies = EmergencyDetector(content.emergencies or EmergencySet())
         self.entries = {e.id: e for e in content.answers}
         self._by_category: dict[str, list[Entry]] = {}
         for entry in content.answers:
@@ -89,22 +133,68 @@ class Answerer:
         text = question.strip()[:SEARCH_CHARS]
         detection = self.detect(text, fallback_lang)
         lang = detection.lang if detection.lang in self.languages else fallback
+        alarm = self.emergencies.match(question.strip())
+        if alarm is not None:
+            reply = self._emergency_language(alarm, detection, fallback_lang, fallback)
+            return Answer(
+                question,
+                reply,
+                detection.lang,
+                EMERGENCY,
+                emergency=alarm.emergency,
+                other_emergencies=alarm.others,
+            )
         if not words(text):
-            return Answer(question, lang, detection.lang, False, False)
+            return Answer(question, lang, detection.lang, UNSURE)
         courtesy = self._courtesy_language(text, lang)
         if courtesy is not None:
-            return Answer(question, courtesy, detection.lang, False, True, small_talk=True)
+            kind = self.courtesy.kind(text, courtesy)
+            return Answer(question, courtesy, detection.lang, ANSWER, courtesy=kind)
+        matches = self.matches(text, detection)
+        decision, topic = self.decide(matches)
+        if decision != ANSWER and self._mostly_courtesy(text, lang):
+            # "thanks a lot", "merci pour l'info": thanks with a few common words around them
+            # ("merci, et pour le chauffage ?" is a question: "chauffage" says something).
+            kind = self.courtesy.kind(text, lang)
+            if kind != GREETING:
+                return Answer(question, lang, detection.lang, ANSWER, courtesy=kind)
+        in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
+        return Answer(question, lang, detection.lang, decision, in_scope, topic)
+
+    def matches(self, text: str, detection: Detection) -> list[Match]:
+        """Search the question's language; when the detector is unsure and that finds no
+        answer, every language (the detector may be wrong on a short or mixed text)."""
         first = (detection.lang,) if detection.lang in self.languages else self.languages
         matches = self.index.search(text, first)
         unsure = detection.confidence < SURE_LANGUAGE
-        if first != self.languages and unsure and not self.decide(matches)[1]:
-            # The detector may be wrong on a short or mixed text: look everywhere.
+        if first != self.languages and unsure and self.decide(matches)[0] != ANSWER:
             matches = self.index.search(text, self.languages, fuzzy=detection.lang)
-        topic, confident = self.decide(matches)
-        in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
-        if topic is not None:
-            return Answer(question, lang, detection.lang, True, True, in_scope, topic)
-        return Answer(question, lang, detection.lang, not confident, confident, in_scope)
+        return matches
+
+    def _emergency_language(
+        self, alarm: Alarm, detection: Detection, resident: str | None, fallback: str
+    ) -> str:
+        """The question's language when the detector is sure of it or that language's
+        patterns raised the alarm; else the resident's, if its patterns did; else the language
+        whose patterns did ("bghit nmout" is Arabic in Latin letters, whatever the detector
+        guesses); else the resident's."""
+        detected = detection.lang
+        if detected in self.languages and (
+            detected in alarm.langs or detection.confidence >= SURE_LANGUAGE
+        ):
+            return detected
+        if resident in self.languages and resident in alarm.langs:
+            return resident
+        found = [lang for lang in alarm.langs if lang in self.languages]
+        return found[0] if found else fallback
+
+    def _mostly_courtesy(self, text: str, lang: str) -> bool:
+        index = self.index.indexes[lang]
+        tokens = words(text)
+        rest = [w for w in tokens if w not in index.courtesy]
+        return len(tokens) <= COURTESY_WORDS and all(
+            informativeness(w, lang) < COURTESY_INFORMATIVE for w in rest
+        )
 
     def _courtesy_language(self, text: str, lang: str) -> str | None:
         """The language of a message made only of greetings or thanks, if it is one."""
@@ -113,8 +203,8 @@ class Answerer:
                 return code
         return None
 
-    def decide(self, matches: list[Match]) -> tuple[Entry | None, bool]:
-        """(the out-of-scope topic to answer with, or None; whether to trust the best entry)."""
+    def decide(self, matches: list[Match]) -> tuple[str, Entry | None]:
+        """(ANSWER, UNSURE or OUT_OF_SCOPE; the out-of-scope topic whose contact to give)."""
         t = self.thresholds
         entry = next((m for m in matches if not is_out_of_scope_topic(m.entry)), None)
         topic = next((m for m in matches if is_out_of_scope_topic(m.entry)), None)
@@ -123,9 +213,12 @@ class Answerer:
             and topic.coverage >= t.topic_coverage
             and (entry is None or topic.score >= t.topic_ratio * entry.score)
         ):
-            return topic.entry, True
-        trusted = entry is not None and entry.score >= t.score and entry.coverage >= t.coverage
-        return None, trusted
+            return OUT_OF_SCOPE, topic.entry
+        if entry is None or entry.score < t.refuse_score or entry.coverage < t.refuse_coverage:
+            return OUT_OF_SCOPE, None
+        if entry.score >= t.answer_score and entry.coverage >= t.answer_coverage:
+            return ANSWER, None
+        return UNSURE, None
 
     def contact(self, lang: str) -> str:
         contacts = self.content.default_contact

@@ -1,7 +1,12 @@
 """`residents-bot ask`: the answering, from the command line, in one process (a contract).
 
 Output with --json / --jsonl, one object per question:
-{"question", "lang", "out_of_scope": bool, "results": [{"id", "category", "title", "score"}]}
+{"question", "lang", "out_of_scope": bool,
+ "decision": "answer" | "unsure" | "out_of_scope" | "emergency",
+ "topic": the out-of-scope topic id or null, or the kind of emergency (only when out of scope),
+ "results": [{"id", "category", "title", "score"}]}
+An emergency (danger to life: "suicide", "gas", "poisoning"...) is out of scope with no
+results: the resident gets the numbers to call and what to do now, never a card.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.answers.answering import Answer, Answerer
+from bot.answers.emergencies import number_note
 from bot.answers.library import Library
 from bot.config import Settings
 from bot.i18n import Catalogs
@@ -20,24 +26,48 @@ RESULTS = 5
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "question": answer.question,
         "lang": answer.lang,
         "out_of_scope": answer.out_of_scope,
-        "results": [
-            {
-                "id": m.entry.id,
-                "category": m.entry.category,
-                "title": m.entry.text(answer.lang, m.lang).title,
-                "score": round(m.rank(), 4),
-            }
-            for m in answer.results[:RESULTS]
-        ],
+        "decision": answer.decision,
     }
+    if answer.emergency is not None:
+        out["topic"] = answer.emergency.id
+    elif answer.out_of_scope:
+        out["topic"] = answer.topic.id if answer.topic else None
+    out["results"] = [
+        {
+            "id": m.entry.id,
+            "category": m.entry.category,
+            "title": m.entry.text(answer.lang, m.lang).title,
+            "score": round(m.rank(), 4),
+        }
+        for m in answer.results[:RESULTS]
+    ]
+    return out
+
+
+def emergency_text(answer: Answer, fallback: str, catalogs: Catalogs) -> str:
+    """The emergency reply as plain text: title, numbers, what to do now."""
+    assert answer.emergency is not None
+    t = catalogs.get(answer.lang)
+    text = answer.emergency.text(answer.lang, fallback)
+    lines = [text.title, ""]
+    for number in answer.emergency.numbers:
+        label = number.label(answer.lang, fallback)
+        note = number_note(number, t)
+        lines.append(f"{number.number}: {label}" + (f" ({note})" if note else ""))
+    lines += ["", text.now]
+    for other in answer.other_emergencies:
+        lines += ["", f"{other.text(answer.lang, fallback).title}: {other.numbers[0].number}"]
+    return "\n".join(lines)
 
 
 def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
     t = catalogs.get(answer.lang)
+    if answer.emergency is not None:
+        return emergency_text(answer, answerer.default_locale, catalogs)
     if answer.empty:
         return t._("Please write your question in a few words.")
     if answer.small_talk:
@@ -50,6 +80,9 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
             contact or answerer.contact(answer.lang),
         ]
         return "\n".join(lines)
+    if not answer.confident:
+        titles = [f"- {m.entry.text(answer.lang, m.lang).title}" for m in answer.results[:3]]
+        return "\n".join([t._("I am not sure I understood. Did you mean one of these?"), *titles])
     best = answer.results[0]
     text = best.entry.text(answer.lang, best.lang)
     lines = [text.title, "", text.answer]

@@ -3,7 +3,8 @@
 Layout (documented for staff in content/README.md):
 - content/entries/**/*.yaml: `entries:` list of answers, each with every language;
 - content/out_of_scope.yaml: what we do not handle, and whom to contact instead;
-- content/synonyms.yaml: colloquial words and their plain equivalents, per language.
+- content/synonyms.yaml: colloquial words and their plain equivalents, per language;
+- content/emergencies.yaml: danger to life, its numbers and triggers (bot/answers/emergencies.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.answers.emergencies import FILE as EMERGENCIES_FILE
+from bot.answers.emergencies import EmergencySet, load_emergencies
 from bot.answers.taxonomy import CATEGORIES
 
 # libyaml's C loader when present: the content files are large and parsed at every start.
@@ -141,6 +144,7 @@ class ContentSet:
     entries: list[Entry] = field(default_factory=list)
     default_contact: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
+    emergencies: EmergencySet | None = None  # None: nothing is recognised as an emergency
 
     @property
     def answers(self) -> list[Entry]:
@@ -258,6 +262,7 @@ def load_content(content_dir: Path, languages: tuple[str, ...]) -> ContentSet:
             content.entries.append(Entry(model.id, "entry", model.category, model.source, texts))
     _load_out_of_scope(content_dir, languages, content, seen, problems)
     _load_synonyms(content_dir, languages, content, problems)
+    _load_emergencies(content_dir, languages, content, problems)
     if problems:
         raise ContentError(problems)
     return content
@@ -315,3 +320,16 @@ def _load_synonyms(
             problems.append(f"{name}: {lang}: must map 'word: plain words'")
             continue
         content.synonyms[lang] = {str(k).lower(): str(v) for k, v in mapping.items()}
+
+
+def _load_emergencies(
+    content_dir: Path, languages: tuple[str, ...], content: ContentSet, problems: list[str]
+) -> None:
+    path = content_dir / EMERGENCIES_FILE
+    name = str(path.relative_to(content_dir.parent))
+    if not path.exists():
+        problems.append(f"{name}: missing (it holds the emergency numbers and what to do)")
+        return
+    data = _read_yaml(path, content_dir, problems)
+    if data is not None:
+        content.emergencies = load_emergencies(data, name, languages, problems)

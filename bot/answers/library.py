@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.answers.answering import Answerer
 from bot.answers.content import load_content
+from bot.answers.courtesy import load_courtesy
 
 
 class Library:
@@ -25,7 +26,8 @@ class Library:
 
     def _build(self) -> Answerer:
         content = load_content(self.content_dir, self.languages)  # ContentError lists all
-        return Answerer(content, self.languages, self.default_locale)
+        courtesy = load_courtesy(self.content_dir, self.languages)
+        return Answerer(content, self.languages, self.default_locale, courtesy=courtesy)
 
     @property
     def answerer(self) -> Answerer:

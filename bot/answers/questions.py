@@ -1,7 +1,9 @@
 """The question log behind /gaps: what residents asked that we could not answer well.
 
 Only the question's text (with e-mail addresses and phone numbers removed), its language and
-time are kept: no user id, no name, nothing that links a question to a person.
+time are kept: no user id, no name, nothing that links a question to a person. A message that
+raised an emergency is logged the same way, its kind in `top_entry_id` ("emergency:gas"), so
+staff see in /gaps that emergency numbers were given, and which messages raised them.
 
 Each question is written before the reply goes out, so its buttons ("other answers", 👍/👎)
 work on whichever worker receives the press. Its id is chosen here (random), so a question
@@ -23,6 +25,7 @@ from bot.answers.textnorm import words
 from bot.clock import Clock, system_clock
 from bot.storage.database import Database
 
+EMERGENCY_PREFIX = "emergency:"
 EMAIL = re.compile(r"\S+@\S+")
 PHONE = re.compile(r"(?:\+?\d[\s.\-]?){6,}")
 MAX_TEXT = 300
@@ -41,6 +44,16 @@ class Gap:
     count: int
     unanswered: int
     unhelpful: int
+
+
+@dataclass(frozen=True)
+class Raised:
+    """Messages that raised an emergency of one kind, grouped like gaps."""
+
+    kind: str
+    text: str
+    lang: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -67,13 +80,37 @@ class QuestionLogService:
             normalized=" ".join(words(text))[:MAX_TEXT],
             out_of_scope=answer.out_of_scope,
             confident=answer.confident,
-            top_entry_id=answer.topic.id if answer.topic else best.entry.id if best else None,
+            top_entry_id=_top_entry(answer),
             score=round(best.score, 4) if best else 0.0,
             results=[m.entry.id for m in answer.results[:6]],
         )
         async with self._db.session() as session:
             await session.execute(insert(QuestionLog).values(**row))
         return question_id
+
+    async def emergencies(self, days: int = 7, limit: int = 20) -> list[Raised]:
+        """This week's messages that raised an emergency, most frequent first."""
+        since = self._clock() - timedelta(days=days)
+        stmt = (
+            select(
+                QuestionLog.top_entry_id,
+                func.min(QuestionLog.text),
+                func.min(QuestionLog.lang),
+                func.count(),
+            )
+            .where(
+                QuestionLog.asked_at >= since,
+                QuestionLog.top_entry_id.startswith(EMERGENCY_PREFIX),
+            )
+            .group_by(QuestionLog.top_entry_id, QuestionLog.normalized)
+            .order_by(func.count().desc(), QuestionLog.top_entry_id, func.min(QuestionLog.text))
+            .limit(limit)
+        )
+        async with self._db.reading() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            Raised(str(r[0]).removeprefix(EMERGENCY_PREFIX), r[1], r[2], int(r[3])) for r in rows
+        ]
 
     async def get(self, question_id: int) -> LoggedQuestion | None:
         """What a button needs of an earlier question: its language and ranked answers."""
@@ -143,3 +180,11 @@ class QuestionLogService:
             )
             result = await session.execute(delete(QuestionLog).where(QuestionLog.asked_at < before))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _top_entry(answer: Answer) -> str | None:
+    if answer.emergency is not None:
+        return EMERGENCY_PREFIX + answer.emergency.id
+    if answer.topic is not None:
+        return answer.topic.id
+    return answer.best.entry.id if answer.best else None

@@ -98,7 +98,7 @@ class LanguageIndex:
     surface: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     courtesy: frozenset[str] = frozenset()  # every word of a synonym that stands for nothing
-    words_list: tuple[str, ...] = ()
+    by_initial: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corrections: dict[str, str | None] = field(default_factory=dict)
 
     def _terms(self, text: str) -> list[str]:
@@ -150,7 +150,10 @@ class LanguageIndex:
             if not expansion
             for word in key.split()
         )
-        index.words_list = tuple(index.surface)
+        initials: dict[str, list[str]] = defaultdict(list)
+        for word in index.surface:
+            initials[word[0]].append(word)
+        index.by_initial = {letter: tuple(found) for letter, found in initials.items()}
         return index
 
     @property
@@ -158,13 +161,18 @@ class LanguageIndex:
         return frozenset(self.surface)
 
     def _correct(self, word: str) -> str | None:
-        """The closest word of the content vocabulary, within 1 edit (2 for long words)."""
+        """The closest word of the content vocabulary, within 1 edit (2 for long words),
+        starting with the same letter: people rarely mistype the first letter, and a word
+        that differs there is most often another word ("etage" is not "stage")."""
         if word not in self.corrections:
             if len(self.corrections) >= MAX_CORRECTIONS:  # residents' typos are endless
                 self.corrections.clear()
             limit = 1 if len(word) <= 6 else 2
             found = process.extractOne(
-                word, self.words_list, scorer=Levenshtein.distance, score_cutoff=limit
+                word,
+                self.by_initial.get(word[0], ()),
+                scorer=Levenshtein.distance,
+                score_cutoff=limit,
             )
             self.corrections[word] = None if found is None else found[0]
         return self.corrections[word]

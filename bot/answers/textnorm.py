@@ -66,22 +66,32 @@ def _is_arabic(ch: str) -> bool:
     return "\u0600" <= ch <= "\u06ff"
 
 
+def _written_words(text: str) -> list[str]:
+    """Words as written: lowercase, composed, without Arabic diacritics (which would split
+    a word, being combining marks)."""
+    return WORD.findall(ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text.lower())))
+
+
 def words(text: str) -> list[str]:
-    """Folded word tokens; apostrophes and hyphens split words ("l'eau" -> "l", "eau")."""
-    return WORD.findall(fold(text))
+    """Folded word tokens; apostrophes and hyphens split words ("l'eau" -> "l", "eau").
+    Folding goes word by word through a cache: the same words come back all the time."""
+    return [token for word in _written_words(text) for token in _fold_tokens(word)]
 
 
 @lru_cache(maxsize=1024)
 def raw_words(text: str) -> tuple[tuple[str, str], ...]:
     """Each word as written (lowercase, without Arabic diacritics) and folded, in order.
     Cached: every language's index reads the same question."""
-    text = ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text.lower()))
-    return tuple((word, folded) for word in WORD.findall(text) if (folded := _fold_word(word)))
+    return tuple((word, folded) for word in _written_words(text) if (folded := _fold_word(word)))
 
 
 @lru_cache(maxsize=50_000)
+def _fold_tokens(word: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(fold(word)))
+
+
 def _fold_word(word: str) -> str:
-    return fold(word)
+    return " ".join(_fold_tokens(word))
 
 
 def arabic_share(text: str) -> float:

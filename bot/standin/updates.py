@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,10 @@ class UpdateQueue:
         self.webhook: Webhook | None = None
         self.cond = asyncio.Condition()
         self.closing = False
-        self._next_id = 10_000
+        # Telegram numbers a bot's updates in one increasing sequence over its whole life: a
+        # stand-in started later starts higher, so a database kept across runs (chat mode)
+        # never sees an old update id again.
+        self._next_id = int(time.time() * 100) - 170_000_000_000
         self._poll_generation = 0
 
     def is_allowed(self, kind: str) -> bool:

@@ -17,14 +17,15 @@ from sqlalchemy.sql.dml import Insert
 def upsert(
     dialect: str,
     table: Table,
-    values: Mapping[str, Any],
+    values: Mapping[str, Any] | list[dict[str, Any]],
     *,
     key: Iterable[str],
     update: Iterable[str] | None = None,
 ) -> Insert:
-    """Insert `values`; on a conflict on `key`, set only the `update` columns (none: do nothing)."""
+    """Insert `values` (one row, or several); on a conflict on `key`, set only the `update`
+    columns (none: do nothing)."""
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values)
+    stmt = module.insert(table).values(values if isinstance(values, list) else dict(values))
     columns = list(update or ())
     if not columns:
         return stmt.on_conflict_do_nothing(index_elements=list(key))

@@ -4,7 +4,8 @@ An update is stored here before it is confirmed to Telegram (long polling confir
 for the next offset; a webhook by answering 200), and marked handled once every handler has
 run. After a crash, what was stored but not handled is replayed at start-up, in order.
 Handled rows are kept a day, payload dropped: their ids tell a redelivered update (Telegram
-retries webhooks) from a new one, and the highest id is where long polling resumes.
+retries webhooks, and sends again at start-up what was fetched but not confirmed) from a new
+one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, delete, func, select, update
+from sqlalchemy import JSON, BigInteger, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import Clock, system_clock
@@ -56,12 +57,16 @@ class Inbox:
                 )
             )
             fresh = [u for u in updates if int(u["update_id"]) not in known]
-            for item in fresh:
+            if fresh:
+                rows = [
+                    {"update_id": u["update_id"], "payload": u, "received_at": now} for u in fresh
+                ]
+                # ON CONFLICT DO NOTHING: another worker may store the same update meanwhile.
                 await session.execute(
                     upsert(
                         self._db.dialect,
                         InboxUpdate.__table__,  # type: ignore[arg-type]
-                        {"update_id": item["update_id"], "payload": item, "received_at": now},
+                        rows,
                         key=["update_id"],
                     )
                 )
@@ -102,22 +107,13 @@ class Inbox:
             )
             return [dict(p) for p in rows if p]
 
-    async def next_offset(self) -> int | None:
-        """The getUpdates offset that confirms everything stored, or None for a fresh inbox."""
-        async with self._db.reading() as session:
-            highest = await session.scalar(select(func.max(InboxUpdate.update_id)))
-        return None if highest is None else int(highest) + 1
-
     async def prune(self) -> int:
-        """Forget handled updates older than a day, keeping the highest id (the offset)."""
+        """Forget handled updates older than a day: Telegram redelivers nothing that old."""
         cutoff = self._clock() - KEEP_HANDLED
         async with self._db.session() as session:
-            highest = await session.scalar(select(func.max(InboxUpdate.update_id)))
             result = await session.execute(
                 delete(InboxUpdate).where(
-                    InboxUpdate.handled_at.is_not(None),
-                    InboxUpdate.handled_at < cutoff,
-                    InboxUpdate.update_id != (highest or 0),
+                    InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < cutoff
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)

@@ -60,6 +60,7 @@ async def test_out_of_scope_gets_an_honest_answer_with_a_contact(harness: Harnes
     assert reply["text"].startswith("This is not something I can answer.")
     assert "caretaker" in reply["text"].lower() or "landlord" in reply["text"].lower()
     assert not any(d.startswith("f:") for d in data_of(reply))
+    assert any(d.startswith("n:") for d in data_of(reply))  # 👎: "not what I asked"
     await sam.send("I can't pay my rent this month")
     [reply] = await sam.wait_for_messages(1)
     assert reply["text"].startswith("This is not something I can answer.")
@@ -71,9 +72,35 @@ async def test_nonsense_is_not_answered_with_confidence(harness: Harness) -> Non
     sam = harness.resident(1005, "en")
     await sam.send("zorglub frobnicate quantum blockchain")
     [reply] = await sam.wait_for_messages(1)
-    assert reply["text"].startswith("I am not sure I understood")
+    assert reply["text"].startswith("This is not something I can answer.")
     [row] = await logged(harness)
     assert not row.confident and row.out_of_scope
+
+
+async def test_an_unsure_reply_offers_guesses_and_none_of_these_reaches_gaps(
+    harness: Harness,
+) -> None:
+    from tests.conftest import ADMIN_ID
+
+    sam = harness.resident(1005, "en")
+    await sam.send("what about the thing with the water in the kitchen")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"] == "I am not sure I understood. Did you mean one of these?"
+    guesses = [d for d in data_of(reply) if d.startswith("e:")]
+    assert 1 <= len(guesses) <= 3
+    assert reply["text"].count("not sure") == 1
+    none = next(d for d in data_of(reply) if d.startswith("n:"))
+    query = await sam.press(reply, none)
+    toast = await sam.wait_for_callback_answer(query)
+    assert "team" in toast["text"]
+    edited = await sam.wait_for_edit(reply["message_id"])
+    assert not any(d.startswith("n:") for d in data_of(edited))
+    [row] = await logged(harness)
+    assert not row.confident and not row.out_of_scope
+    staff = harness.resident(ADMIN_ID, "en", "Staff")
+    await staff.send("/gaps")
+    [gaps] = await staff.wait_for_messages(1)
+    assert "thing with the water" in gaps["text"]
 
 
 async def test_bad_input_never_breaks(harness: Harness) -> None:
@@ -89,7 +116,7 @@ async def test_bad_input_never_breaks(harness: Harness) -> None:
     assert "something went wrong" not in reply["text"]  # markup was escaped: Telegram took it
     assert reply["text"].split("\n")[0] in {
         "This is not something I can answer.",
-        "I am not sure I understood, and I prefer not to guess.",
+        "I am not sure I understood. Did you mean one of these?",
     } or any(d.startswith("f:") for d in data_of(reply))
     paste = ("my tap drips all day and night, how much does it cost? " * 80)[:4000]
     await sam.send(paste)
@@ -249,3 +276,21 @@ async def test_the_vote_is_thanked_in_the_language_of_the_answer(harness: Harnes
         "Thank you! Your answer helps us improve."
     )
     assert answer["text"] != "Merci ! Votre réponse nous aide à nous améliorer."
+
+
+async def test_thanks_get_you_are_welcome_in_the_residents_language(harness: Harness) -> None:
+    cases = [
+        ("fr", "merci !", "Avec plaisir"),
+        ("en", "thanks a lot", "You're welcome"),
+        ("ar", "شكرا", "عفوًا"),
+        ("pt", "obrigada", "De nada"),
+        ("es", "muchas gracias", "¡De nada!"),
+        ("fr", "au revoir", "Au revoir"),
+        ("en", "hello", "Hello!"),
+    ]
+    for number, (lang, text, expected) in enumerate(cases):
+        resident = harness.resident(1100 + number, lang)
+        await resident.send(text)
+        [reply] = await resident.wait_for_messages(1)
+        assert reply["text"].startswith(expected), (text, reply["text"])
+        assert reply["text"].count(expected) == 1

@@ -266,19 +266,39 @@ def test_the_token_is_masked_everywhere_in_logs() -> None:
     assert "Traceback" in text and token not in text and "AAHdq" not in text
 
 
-async def test_run_serves_residents_and_stops_gracefully_on_sigterm(standin, tmp_path) -> None:
-    """`residents-bot run` as deployed: a separate process, long polling the Bot API URL."""
+async def log_line(process: asyncio.subprocess.Process, wanted: str) -> str:
+    """Read the process's log until a line contains `wanted`; return what was read."""
+    assert process.stdout is not None
+    read = []
+    while True:
+        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+        assert line, f"the process ended before logging {wanted!r}"
+        read.append(line)
+        if wanted in line:
+            return "".join(read)
+
+
+async def test_run_serves_residents_reloads_on_sighup_and_stops_on_sigterm(
+    standin, tmp_path
+) -> None:
+    """`residents-bot run` as deployed: a separate process, long polling the Bot API URL;
+    SIGHUP reloads the content files (a bad edit keeps the content), SIGTERM stops it."""
     import os
+    import shutil
     import signal
     import sys
 
+    from tests.answers.test_content import edit_title
     from tests.conftest import ROOT
 
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": standin.token,
         "TELEGRAM_API_URL": standin.base_url,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.sqlite3'}",
+        "CONTENT_DIR": str(content),
         "LOG_LEVEL": "DEBUG",
     }
     process = await asyncio.create_subprocess_exec(
@@ -296,10 +316,23 @@ async def test_run_serves_residents_and_stops_gracefully_on_sigterm(standin, tmp
         await amina.send("/start")
         [reply] = await amina.wait_for_messages(1, timeout=60)
         assert "1/3" in reply["text"]  # a newcomer: the first onboarding step
+        edit_title(content, "heating-set-point", "fr", "Chauffage : le bon réglage")
+        process.send_signal(signal.SIGHUP)
+        seen = await log_line(process, "content reloaded on SIGHUP")
+        await amina.send("a combien regler le chauffage dans la chambre")
+        [card] = await amina.wait_for_messages(1, timeout=30)
+        assert card["text"].startswith("Chauffage : le bon réglage")
+        (content / "entries" / "water.yaml").write_text("entries: [oops", encoding="utf-8")
+        process.send_signal(signal.SIGHUP)
+        seen += await log_line(process, "content NOT reloaded")
+        await amina.send("a combien regler le chauffage dans la chambre")
+        [card] = await amina.wait_for_messages(1, timeout=30)
+        assert card["text"].startswith("Chauffage : le bon réglage")  # still served
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 0
-    log = output.decode()
+    log = seen + output.decode()
     assert standin.token.split(":")[1] not in log
     assert "Traceback" not in log
+    assert "water.yaml" in log  # the problem is named

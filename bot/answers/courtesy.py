@@ -1,0 +1,75 @@
+"""Courtesy messages: thanks and goodbyes are told apart from greetings, in every language.
+
+The words live in content/courtesy.yaml (data staff can extend); they are also courtesy words
+for the search, so a message made only of them is never searched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.answers.content import ContentError
+from bot.answers.textnorm import words
+
+KINDS = ("thanks", "goodbye")
+GREETING = "greeting"
+FILE = "courtesy.yaml"
+
+
+@dataclass(frozen=True)
+class Courtesy:
+    """Per language and kind, the phrases as tuples of folded words."""
+
+    phrases: dict[str, dict[str, frozenset[tuple[str, ...]]]] = field(default_factory=dict)
+
+    def words_of(self, lang: str) -> list[str]:
+        """Every phrase of a language, for the search to ignore."""
+        return [" ".join(p) for kinds in self.phrases.get(lang, {}).values() for p in kinds]
+
+    def kind(self, text: str, lang: str) -> str:
+        """thanks, goodbye, or greeting (the default for a courtesy-only message)."""
+        tokens = words(text)
+        for kind in KINDS:
+            for phrase in self.phrases.get(lang, {}).get(kind, ()):
+                size = len(phrase)
+                if any(tuple(tokens[i : i + size]) == phrase for i in range(len(tokens))):
+                    return kind
+        return GREETING
+
+
+def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
+    path = content_dir / FILE
+    if not path.exists():
+        return Courtesy()
+    name = str(path.relative_to(content_dir.parent))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise ContentError([f"{name}{line}: not valid YAML"]) from None
+    problems: list[str] = []
+    phrases: dict[str, dict[str, frozenset[tuple[str, ...]]]] = {}
+    if not isinstance(data, dict):
+        raise ContentError([f"{name}: must map thanks: and goodbye: to words per language"])
+    for kind, by_lang in data.items():
+        if kind not in KINDS:
+            problems.append(f"{name}: {kind}: unknown kind (use {', '.join(KINDS)})")
+            continue
+        if not isinstance(by_lang, dict):
+            problems.append(f"{name}: {kind}: must map each language to a list of words")
+            continue
+        for lang, items in by_lang.items():
+            if lang not in languages:
+                problems.append(f"{name}: {kind}.{lang}: no catalog for this language")
+            elif not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                problems.append(f"{name}: {kind}.{lang}: must be a list of words")
+            else:
+                folded = frozenset(tuple(words(i)) for i in items if words(i))
+                phrases.setdefault(lang, {})[kind] = folded
+    if problems:
+        raise ContentError(problems)
+    return Courtesy(phrases)
