@@ -8,14 +8,14 @@ owner) and in their row (residence, topics, onboarded_at). See onboarding.mmd.
 
 from __future__ import annotations
 
-import re
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
-
+from bot.events.geo import NEAR_KM
+from bot.residents.poster import parse_code
 from bot.residents.profile import TOPICS, Profile
 from bot.telegram.callbacks import button, is_kind
-from handlers import menu
+from handlers import menu, popups
 from handlers.buttons import (
     AskLocation,
     OnboardDone,
@@ -29,31 +29,9 @@ from handlers.fallback import mine
 from handlers.privacy import privacy_text
 from handlers.replies import bold, show
 from handlers.settings import TOPIC_LABELS
+from handlers.when import distance
 
-POSTER = "r-"
-# r-<residence id>, then optionally _<entrance number> and/or _<language>
-POSTER_CODE = re.compile(r"^r-([a-z0-9-]{1,60})(?:_(\d{1,2}))?(?:_([a-z]{2}))?$")
 PER_PAGE = 6
-
-
-def poster_code(residence_id: str, entrance: int | None = None, lang: str | None = None) -> str:
-    """The /start payload of a poster: r-les-tilleuls-bobigny_2_ar (at most 64 characters)."""
-    code = POSTER + residence_id
-    if entrance is not None:
-        code += f"_{entrance}"
-    if lang:
-        code += f"_{lang}"
-    if not POSTER_CODE.match(code) or len(code) > 64:
-        raise ValueError(f"cannot make a poster code from {residence_id!r}")
-    return code
-
-
-def parse_poster(payload: str) -> tuple[str, int | None, str | None] | None:
-    found = POSTER_CODE.match(payload)
-    if found is None:
-        return None
-    residence, entrance, lang = found.groups()
-    return residence, int(entrance) if entrance else None, lang
 
 
 # -- the steps
@@ -144,7 +122,7 @@ async def start(update: Update, context: BotContext) -> None:
     if profile is not None and profile.stopped:
         await services.profiles.set_stopped(user.id, False)
         await show(update, context.t._("Welcome back: your messages are on again."), edit=False)
-    poster = parse_poster((context.args or [""])[0])
+    poster = parse_code((context.args or [""])[0])
     if poster is not None:
         residence = await services.events.residence(poster[0])
         if residence is not None:
@@ -249,9 +227,52 @@ async def on_done(update: Update, context: BotContext) -> None:
     )
 
 
+async def on_location(update: Update, context: BotContext) -> None:
+    """A location shared during onboarding: the nearest residences, to pick one; otherwise the
+    recycling screen's answer (the nearest pop-up shops)."""
+    user, message = update.effective_user, update.effective_message
+    services = context.services
+    location = message.location if message else None
+    profile = await services.profiles.get(user.id) if user else None
+    if (
+        user is None
+        or location is None
+        or profile is None
+        or profile.onboarded
+        or not services.settings.onboarding
+    ):
+        await popups.on_location(update, context)
+        return
+    t = context.t
+    near = await services.events.nearest_residences(location.latitude, location.longitude)
+    rows = [
+        [
+            button(
+                f"{r.name} ({distance(t, km)})"[:60],
+                OnboardResidence(user.id, r.id),
+            )
+        ]
+        for r, km in near
+        if km <= NEAR_KM
+    ]
+    rows.append([button(t._("🏢 My residence"), OnboardResidences(user.id, 0))])
+    rows.append([button(t._("⏭ Skip"), OnboardTopic(user.id, "-", False))])
+    if update.effective_chat is not None:
+        await update.effective_chat.send_message(
+            t._("📍 Thank you, let me look."), reply_markup=ReplyKeyboardRemove()
+        )
+    await show(
+        update,
+        bold(t._("2/3 · Which residence do you live in?")),
+        InlineKeyboardMarkup(rows),
+        edit=False,
+    )
+
+
 PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [
     CommandHandler("start", start, PRIVATE),
+    MessageHandler(PRIVATE & ~filters.UpdateType.EDITED & filters.LOCATION, on_location),
     CallbackQueryHandler(on_language, pattern=is_kind(OnboardLanguage)),
     CallbackQueryHandler(on_residences, pattern=is_kind(OnboardResidences)),
     CallbackQueryHandler(on_residence, pattern=is_kind(OnboardResidence)),

@@ -132,6 +132,25 @@ async def test_a_poster_link_attaches_the_residence_entrance_and_language(
     assert stored is not None and stored.onboarded_at is not None and stored.language == "ar"
 
 
+async def test_a_shared_location_offers_the_nearest_residences(harness: Harness) -> None:
+    sam = harness.resident(1005, "en", "Sam")
+    await sam.send("/start")
+    step = await sam.wait_for_message()
+    await sam.press(step, "ol:1005:en")
+    step = await sam.wait_for_edit(step["message_id"])
+    await sam.press(step, "lc")  # the location button of the recycling screen
+    await sam.wait_for_messages(1)
+    await sam.send_location(48.9090, 2.4410)  # at the foot of Les Tilleuls
+    _thanks, choice = await sam.wait_for_messages(2)
+    assert "2/3" in choice["text"]
+    assert data_of(choice)[0] == "or:1005:les-tilleuls-bobigny"
+    await sam.press(choice, "or:1005:les-tilleuls-bobigny")
+    step = await sam.wait_for_edit(choice["message_id"])
+    assert "3/3" in step["text"]
+    stored = await row(harness, 1005)
+    assert stored is not None and stored.residence_id == "les-tilleuls-bobigny"
+
+
 @pytest.mark.parametrize(
     "payload", ["r-no-such-place", "r-les-tilleuls-bobigny_99_zz", "r-", "%%%", "x" * 64]
 )
