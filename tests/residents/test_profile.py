@@ -114,7 +114,7 @@ async def test_a_new_resident_is_onboarded_in_three_taps(harness: Harness) -> No
 
 
 async def test_a_poster_link_attaches_the_residence_entrance_and_language(
-    harness: Harness,
+    harness: Harness, library: Library, catalogs: Catalogs, whatson: EventsLibrary
 ) -> None:
     karim = harness.resident(1003, "fr", "Karim")
     await karim.send("/start r-les-tilleuls-bobigny_2_ar")
@@ -123,9 +123,11 @@ async def test_a_poster_link_attaches_the_residence_entrance_and_language(
     stored = await row(harness, 1003)
     assert stored is not None
     assert stored.residence_id == "les-tilleuls-bobigny" and stored.entrance == "Bât. B"
+    await restart(harness, library, catalogs, whatson)  # the flow lives in buttons and rows
     await karim.press(step, "ol:1003:ar")
     step = await karim.wait_for_edit(step["message_id"])
     assert "3/3" in step["text"]  # the residence step is not needed
+    await restart(harness, library, catalogs, whatson)
     await karim.press(step, "od:1003")
     await karim.wait_for_messages(1)
     stored = await row(harness, 1003)
@@ -418,3 +420,14 @@ async def test_staff_link_a_group_and_the_bot_ignores_chatter(harness: Harness) 
     async with harness.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(GroupLink)) == 1
         assert await session.get(Resident, 1001) is None  # nothing stored about a person
+    await staff.send("/unlink_group", chat=group)
+    await group.wait_for_messages(1)
+    assert await harness.services.profiles.group_chats("les-tilleuls-bobigny") == []
+    await staff.send("/link_group les-tilleuls-bobigny", chat=group)
+    await group.wait_for_messages(1)
+    await group.remove_bot(staff)
+    for _ in range(200):
+        if not await harness.services.profiles.group_chats("les-tilleuls-bobigny"):
+            break
+        await asyncio.sleep(0.01)
+    assert await harness.services.profiles.group_chats("les-tilleuls-bobigny") == []
