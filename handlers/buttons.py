@@ -212,3 +212,11 @@ class SetDigest:
 class ConfirmForget:
     owner: int
     yes: bool
+
+
+@callback("os")
+@dataclass(frozen=True)
+class OnboardSearch:
+    """Ask for the residence's name, to search the list."""
+
+    owner: int

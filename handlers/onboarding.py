@@ -8,7 +8,16 @@ owner) and in their row (residence, topics, onboarded_at). See onboarding.mmd.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
+import unicodedata
+
+from telegram import (
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.events.geo import NEAR_KM
@@ -22,6 +31,7 @@ from handlers.buttons import (
     OnboardLanguage,
     OnboardResidence,
     OnboardResidences,
+    OnboardSearch,
     OnboardTopic,
 )
 from handlers.context import BotContext
@@ -32,6 +42,7 @@ from handlers.settings import TOPIC_LABELS
 from handlers.when import distance
 
 PER_PAGE = 6
+SEARCH_PROMPT = "🔎"  # the "which residence?" prompt starts with it in every language
 
 
 # -- the steps
@@ -75,7 +86,12 @@ async def residence_step(
         nav.append(button("▶️", OnboardResidences(owner, page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([button(t._("📍 Find it with my location"), AskLocation())])
+    rows.append(
+        [
+            button(t._("🔎 Search by name"), OnboardSearch(owner)),
+            button(t._("📍 Find it with my location"), AskLocation()),
+        ]
+    )
     rows.append([button(t._("⏭ Skip"), OnboardTopic(owner, "-", False))])
     return bold(t._("2/3 · Which residence do you live in?")), InlineKeyboardMarkup(rows)
 
@@ -269,7 +285,60 @@ async def on_location(update: Update, context: BotContext) -> None:
     )
 
 
+# -- searching the list by name
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+async def on_search(update: Update, context: BotContext) -> None:
+    data = await mine(update, context, OnboardSearch)
+    chat = update.effective_chat
+    if data is None or update.callback_query is None or chat is None:
+        return
+    await update.callback_query.answer()
+    t = context.t
+    await chat.send_message(
+        SEARCH_PROMPT + " " + t._("Write the name of your residence, or its town:"),
+        reply_markup=ForceReply(input_field_placeholder=t._("e.g. Les Tilleuls")[:64]),
+    )
+
+
+async def on_search_reply(update: Update, context: BotContext) -> None:
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or not message.text:
+        return
+    t = context.t
+    words = [w for w in _folded(message.text).split() if len(w) > 1]
+    found = [
+        r
+        for r in await context.services.events.residences()
+        if words and all(w in _folded(f"{r.name} {r.city} {r.address}") for w in words)
+    ]
+    rows = [[button(f"{r.name} ({r.city})"[:60], OnboardResidence(user.id, r.id))] for r in found]
+    rows.append([button(t._("🏢 My residence"), OnboardResidences(user.id, 0))])
+    rows.append([button(t._("⏭ Skip"), OnboardTopic(user.id, "-", False))])
+    text = bold(t._("2/3 · Which residence do you live in?"))
+    if not found:
+        text += "\n" + t._("No residence matches “{text}”.", text=message.text[:60])
+    await show(update, text, InlineKeyboardMarkup(rows), edit=False)
+
+
+class _RepliesToSearch(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and (replied.text or "").startswith(SEARCH_PROMPT)
+        )
+
+
 PRIVATE = filters.ChatType.PRIVATE
+NEW = PRIVATE & ~filters.UpdateType.EDITED
 HANDLERS = [
     CommandHandler("start", start, PRIVATE),
     MessageHandler(PRIVATE & ~filters.UpdateType.EDITED & filters.LOCATION, on_location),
@@ -278,4 +347,6 @@ HANDLERS = [
     CallbackQueryHandler(on_residence, pattern=is_kind(OnboardResidence)),
     CallbackQueryHandler(on_topic, pattern=is_kind(OnboardTopic)),
     CallbackQueryHandler(on_done, pattern=is_kind(OnboardDone)),
+    CallbackQueryHandler(on_search, pattern=is_kind(OnboardSearch)),
+    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & _RepliesToSearch(), on_search_reply),
 ]

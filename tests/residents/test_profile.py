@@ -153,6 +153,23 @@ async def test_a_shared_location_offers_the_nearest_residences(harness: Harness)
     assert stored is not None and stored.residence_id == "les-tilleuls-bobigny"
 
 
+async def test_the_residence_list_can_be_searched_by_name(harness: Harness) -> None:
+    lina = harness.resident(1007, "es", "Lina")
+    await lina.send("/start")
+    step = await lina.wait_for_message()
+    await lina.press(step, "ol:1007:es")
+    step = await lina.wait_for_edit(step["message_id"])
+    await lina.press(step, "os:1007")
+    prompt = await lina.wait_for_message()
+    assert prompt["text"].startswith("🔎")
+    await lina.send("glycines", reply_to=prompt["message_id"])
+    found = await lina.wait_for_message()
+    assert data_of(found)[0] == "or:1007:les-glycines-aubervilliers"
+    await lina.send("zzz", reply_to=prompt["message_id"])
+    none = await lina.wait_for_message()
+    assert "Ninguna residencia" in none["text"] and "op:1007:0" in data_of(none)
+
+
 @pytest.mark.parametrize(
     "payload", ["r-no-such-place", "r-les-tilleuls-bobigny_99_zz", "r-", "%%%", "x" * 64]
 )
