@@ -192,7 +192,6 @@ async def on_residence(update: Update, context: BotContext) -> None:
     residence = await services.events.residence(data.residence)
     if residence is not None:
         await services.profiles.attach(data.owner, residence.id, None)
-        await services.residents.set_residence(data.owner, data.owner, residence.id)
     await update.callback_query.answer()
     profile = await services.profiles.get(data.owner)
     if profile is None:
