@@ -62,11 +62,11 @@ def short_line(
     """One line of a listing: icon, title, when (or cancelled), distance."""
     icon = ICONS.get(event.kind, "✨")
     title = html.escape(title_plain(event, lang, fallback))
-    if event.cancelled:
-        return f"{icon} <s>{title}</s> — " + bold(t._("cancelled"))
     if event.postponed:
         return f"{icon} {title} — " + t._("postponed, new date to come")
     span = when(t, event.starts_at, event.ends_at, now, all_day=event.all_day)
+    if event.cancelled:
+        return f"{icon} <s>{title} — {span}</s> — " + bold(t._("cancelled"))
     line = f"{icon} <b>{title}</b> — {span}"
     if km is not None:
         line += f" ({distance(t, km)})"

@@ -31,7 +31,7 @@ def when(
         if start <= now:
             return t._("until {day}", day=t.day(last))
         return t._("from {first} to {last}", first=t.day(local_start), last=t.day(last))
-    if start <= now < end:
+    if start <= now < end and not all_day:
         return t._("now, until {time}", time=t.time(end))
     span = hours(t, start, end, all_day)
     days = (local_start.date() - today).days

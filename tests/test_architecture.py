@@ -55,6 +55,7 @@ def test_the_code_keeps_every_contract(copy_of_the_code: Path) -> None:
         ("handlers/planted.py", "from bot.storage.database import Database", "never to storage"),
         ("handlers/planted.py", "from bot.residents.models import Resident", "never to storage"),
         ("bot/answers/planted.py", "import telegram", "know nothing of Telegram"),
+        ("bot/events/planted.py", "from telegram import Bot", "know nothing of Telegram"),
         ("bot/residents/planted.py", "from handlers import menu", "know nothing of Telegram"),
         ("bot/storage/planted.py", "from bot.residents import service", "nothing above it"),
         ("bot/telegram/planted.py", "import handlers.menu", "Only the assembly"),

@@ -94,6 +94,18 @@ def _when(value: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
     raise ValueError(f"not a date: {value!r}")
 
 
+def _zone_name(value: Any, default: ZoneInfo) -> str:
+    """The IANA zone of a start time (its TZID), for the calendar file; else TIMEZONE."""
+    name = getattr(getattr(value, "tzinfo", None), "key", None)
+    if not name or name == "UTC":
+        return default.key
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        return default.key
+    return str(name)
+
+
 def _kind(component: Any) -> str:
     raw = component.get("CATEGORIES")
     words: list[str] = []
@@ -261,7 +273,8 @@ def _expand(
     master = next((c for c in components if c.get("RECURRENCE-ID") is None), components[0])
     query = recurring_ical_events.of(sub)
     for taken, occurrence in enumerate(itertools.islice(query.after(now), MAX_PER_SERIES + 1)):
-        start, all_day = _when(occurrence.decoded("DTSTART"), tz)
+        raw_start = occurrence.decoded("DTSTART")
+        start, all_day = _when(raw_start, tz)
         if start > window_end:
             break
         if taken == MAX_PER_SERIES:
@@ -297,7 +310,7 @@ def _expand(
                 kind=kind,
                 starts_at=start,
                 ends_at=end,
-                timezone=tz.key,
+                timezone=_zone_name(raw_start, tz),
                 titles=_texts(occurrence, "SUMMARY", default_lang, 200)
                 or _texts(components[0], "SUMMARY", default_lang, 200),
                 status=CANCELLED if status == "CANCELLED" else SCHEDULED,

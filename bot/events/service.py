@@ -134,6 +134,14 @@ def _event_data(spec: EventSpec, day: Any, tz: ZoneInfo) -> EventData:
     )
 
 
+def source_name(location: str) -> str:
+    """What names a feed: its URL, or its file's absolute path (so `agenda.ics` and
+    `./agenda.ics` are the same feed, and what one lists no longer is cancelled)."""
+    if location.startswith(("http://", "https://")):
+        return location
+    return str(Path(location.removeprefix("file://")).expanduser().resolve())
+
+
 async def read_source(location: str, *, timeout: float = 30.0) -> bytes:
     """The bytes of a feed: an http(s) URL or a file path. Raises ics.FeedError."""
     if location.startswith(("http://", "https://")):
@@ -247,7 +255,9 @@ class EventService:
                     )
                 )
             if removed_places:
-                await session.execute(delete(Residence).where(Residence.id.in_(removed_places)))
+                await session.execute(
+                    delete(Residence).where(Residence.id.in_(sorted(removed_places)))
+                )
             return await self._reconcile(session, CONTENT, desired, now)
 
     def _content_occurrences(
@@ -296,11 +306,12 @@ class EventService:
         """An iCalendar agenda; what it no longer lists is taken as cancelled. Raises
         ics.FeedError when the file cannot be read at all."""
         now = self._clock()
+        name = source_name(source)
         residences = await self.residences()
         feed = await asyncio.to_thread(
             ics.parse,
             data,
-            source=source,
+            source=name,
             now=now,
             tz=self.tz,
             default_lang=self.default_locale,
@@ -309,7 +320,7 @@ class EventService:
         )
         desired = {o.key: o for o in feed.occurrences}
         async with self._db.session() as session:
-            report = await self._reconcile(session, f"ics:{source}"[:255], desired, now)
+            report = await self._reconcile(session, f"ics:{name}"[:255], desired, now)
         report.skipped = feed.skipped + report.skipped
         report.notes = feed.notes + report.notes
         return report
@@ -497,13 +508,11 @@ class EventService:
         )
         async with self._db.reading() as session:
             # One row per place (a few hundred at most), not one per occurrence.
-            places = await session.execute(
-                select(*place, func.min(Event.starts_at)).where(*coming).group_by(*place)
-            )
+            places = await session.execute(select(*place).where(*coming).distinct())
             ranked = sorted(
                 (
                     (distance_km(latitude, longitude, lat, lon), (residence_id, name, lat, lon))
-                    for residence_id, name, lat, lon, _ in places.all()
+                    for residence_id, name, lat, lon in places.all()
                     if skip is None or residence_id != skip
                 ),
                 key=lambda pair: pair[0],

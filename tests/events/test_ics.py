@@ -20,7 +20,7 @@ from bot.events.models import Event, Reminder
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService, read_source
 from bot.storage.database import Database
-from tests.conftest import NOW
+from tests.conftest import NOW, PG_URL
 from tests.events.helpers import ics, local
 
 WEEKLY = """
@@ -119,9 +119,9 @@ HOSTILE = [
 
 
 @pytest.fixture
-def service(database: Database, whatson: EventsLibrary) -> EventService:
+async def service(database: Database, whatson: EventsLibrary) -> EventService:
     events = EventService(database, FrozenClock(NOW), default_locale="fr")
-    events.use_content(whatson.content)
+    await events.sync_content(whatson.content)  # the residences (already there on SQLite)
     return events
 
 
@@ -277,13 +277,18 @@ async def test_a_feed_from_a_url(service: EventService, database: Database) -> N
 def test_the_import_command_prints_a_report(
     migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    db_path = tmp_path / "cli.sqlite3"
-    shutil.copyfile(migrated_url.removeprefix("sqlite+aiosqlite:///"), db_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
+    if PG_URL:
+        monkeypatch.setenv("DATABASE_URL", PG_URL)
+    else:
+        db_path = tmp_path / "cli.sqlite3"
+        shutil.copyfile(migrated_url.removeprefix("sqlite+aiosqlite:///"), db_path)
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db_path}")
     monkeypatch.delenv("EVENTS_FEED_URL", raising=False)
     feed = tmp_path / "agenda.ics"
-    soon = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y%m%dT140000Z")
-    feed.write_bytes(ics(f"UID:cli@asso.example\nDTSTART:{soon}\nSUMMARY:Atelier", HOSTILE[0]))
+    soon = datetime.now(UTC) + timedelta(days=10)
+    uid = f"cli-{soon.timestamp()}@asso.example"  # new on every run, whatever the database
+    body = f"UID:{uid}\nDTSTART:{soon:%Y%m%dT140000Z}\nSUMMARY:Atelier"
+    feed.write_bytes(ics(body, HOSTILE[0]))
     assert main(["events", "import", str(feed)]) == 0
     out = capsys.readouterr().out
     assert "added: 1" in out and "skipped: 1" in out and "nostart@asso.example" in out
@@ -304,3 +309,12 @@ async def test_a_series_begun_long_ago_gives_what_is_to_come(
             select(func.count()).select_from(Event).where(Event.source.like("ics:%"))
         )
     assert count == 120 and report.notes  # capped, and said so
+
+
+async def test_an_event_keeps_its_own_time_zone(service: EventService, database: Database) -> None:
+    """A TZID the feed gives is kept for the calendar file; times are stored in UTC."""
+    visit = "UID:ny@asso.example\nDTSTART;TZID=America/New_York:20261203T190000\nSUMMARY:Visio"
+    await service.import_feed(ics(visit), "agenda.ics")
+    [row] = await feed_rows(database)
+    assert row.timezone == "America/New_York"
+    assert row.starts_at == datetime(2026, 12, 4, 0, 0, tzinfo=UTC)
