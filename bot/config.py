@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # 4 serve about 80 replies/s at a 50 ms round trip, above Telegram's own ~30 messages/s
     # limit, and measured fastest on one core (bench/throughput.py); more add CPU, not replies.
     max_concurrent_updates: int = Field(default=4, ge=1, le=256, alias="MAX_CONCURRENT_UPDATES")
+    # Seconds to wait for Telegram's answer to a call. Past it the outcome is unknown (the
+    # message may have arrived): the call is not repeated and no apology follows.
+    telegram_timeout: float = Field(default=5.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT")
     # The association's agenda (.ics URL or file), imported again every EVENTS_REFRESH_MINUTES.
     events_feed_url: str | None = Field(default=None, alias="EVENTS_FEED_URL")
     events_refresh_minutes: int = Field(
@@ -70,10 +73,6 @@ class Settings(BaseSettings):
     def _feed(cls, value: str | None) -> str | None:
         value = (value or "").strip()
         return value or None
-
-    # Seconds to wait for Telegram's answer to a call. Past it the outcome is unknown (the
-    # message may have arrived): the call is not repeated and no apology follows.
-    telegram_timeout: float = Field(default=5.0, gt=0, le=120, alias="TELEGRAM_TIMEOUT")
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -54,7 +54,6 @@ async def on_question(update: Update, context: BotContext) -> None:
     question_id = await services.questions.log(answer)
     if await whatson.live_answer(update, context, answer):
         return
-    fallback = services.catalogs.default_locale
     flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:
         topic = answer.topic
