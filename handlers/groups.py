@@ -15,11 +15,15 @@ from handlers.context import BotContext
 GROUP_COMMANDS = {"link_group", "unlink_group"}
 
 
-def command_of(message: Message | None) -> str | None:
+def command_of(message: Message | None, username: str | None) -> str | None:
+    """The command a group message gives this bot ("" when it is for another bot)."""
     text = (message.text or "") if message else ""
     if not text.startswith("/"):
         return None
-    return text.split()[0][1:].split("@")[0].lower()
+    name, _, bot = text.split()[0][1:].partition("@")
+    if bot and (username is None or bot.lower() != username.lower()):
+        return ""
+    return name.lower()
 
 
 def mentions_bot(message: Message | None, username: str | None) -> bool:
@@ -47,10 +51,10 @@ async def guard(update: Update, context: BotContext) -> None:
         await query.answer(t._("Please use this in our private chat."), show_alert=True)
         raise ApplicationHandlerStop
     message = update.message
-    command = command_of(message)
+    command = command_of(message, context.bot.username)
     if command in GROUP_COMMANDS:
         return
-    if command is not None or mentions_bot(message, context.bot.username):
+    if command or (command is None and mentions_bot(message, context.bot.username)):
         await chat.send_message(
             t._("I answer residents in a private chat, where your settings stay yours."),
             reply_markup=private_chat_keyboard(context),

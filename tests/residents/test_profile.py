@@ -422,6 +422,7 @@ async def test_staff_link_a_group_and_the_bot_ignores_chatter(harness: Harness) 
     await group.join(staff, amina)
     await group.add_bot(staff, admin=True)  # an admin bot sees every message
     await amina.send("bonjour tout le monde, qui a vu mon chat ?", chat=group)
+    await amina.send("/start@some_other_bot", chat=group)  # another bot's command: silence
     await amina.send("/link_group les-tilleuls-bobigny", chat=group)
     [refused] = await group.wait_for_messages(1)
     assert "équipe" in refused["text"]
@@ -434,6 +435,9 @@ async def test_staff_link_a_group_and_the_bot_ignores_chatter(harness: Harness) 
     assert "conversation privée" in pointer["text"]
     await amina.send("/language", chat=group)
     await group.wait_for_messages(1)
+    await amina.mention_bot("quand passe la ressourcerie ?", chat=group)  # a mention: a pointer
+    [pointer] = await group.wait_for_messages(1)
+    assert pointer["reply_markup"]["inline_keyboard"][0][0]["url"].startswith("https://t.me/")
     async with harness.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(GroupLink)) == 1
         assert await session.get(Resident, 1001) is None  # nothing stored about a person
