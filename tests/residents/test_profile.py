@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +23,7 @@ from bot.standin import BotAPIStandin
 from bot.storage.database import Database
 from bot.telegram.inbox import InboxUpdate
 from handlers import digest
+from handlers.reminders import send_due
 from tests.conftest import ADMIN_ID, Harness, start_app, stop_app
 
 
@@ -307,6 +308,23 @@ async def test_quiet_hours_hold_what_can_wait(harness: Harness) -> None:
     assert profiles.can_message_now(profile(None), night)
     assert not profiles.can_message_now(profile(None, stopped=True), day)
     assert not profiles.can_message_now(profile(None, blocked=True), day)
+
+
+async def test_a_new_date_waits_for_the_end_of_quiet_hours(harness: Harness) -> None:
+    await onboard(harness, 1001)
+    amina = harness.resident(1001, "fr")
+    events, _ = await harness.services.events.upcoming(kinds=("workshop", "museum"), limit=1)
+    event = events[0]
+    await harness.services.reminders.remind(1001, 1001, event.id)
+    harness.clock.now = datetime(2026, 11, 25, 21, 30, tzinfo=UTC)  # 22:30 in Paris
+    _view, told = await harness.services.events.move(event.id, event.starts_at + timedelta(days=1))
+    assert told == 1
+    bot, services = harness.application.bot, harness.services
+    assert await send_due(bot, services) == 0  # quiet hours: held
+    harness.clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)  # 08:00 in Paris
+    assert await send_due(bot, services) == 1
+    [notice] = await amina.wait_for_messages(1)
+    assert notice["text"].startswith("🔁")
 
 
 async def test_the_weekly_tip_is_new_each_week_and_waits_for_quiet_hours(
