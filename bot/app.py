@@ -25,6 +25,7 @@ from bot.events.reminders import ReminderService
 from bot.events.service import EventService, read_source
 from bot.i18n import Catalogs
 from bot.metrics import Metrics
+from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
 from bot.services import Services
 from bot.storage.database import Database
@@ -40,17 +41,22 @@ from bot.web import WebServer, web_app
 from handlers import (
     answers,
     browse,
+    digest,
     errors,
     events,
     fallback,
     gaps,
+    groups,
     identify,
     language,
     membership,
     menu,
+    onboarding,
     popups,
+    privacy,
     reload,
     reminders,
+    settings,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
@@ -61,13 +67,18 @@ App = Application[Any, BotContext, Any, Any, Any, Any]
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
-    (-1, identify.HANDLERS),
+    (-2, identify.HANDLERS),
+    (-1, groups.GUARDS),  # in a group: only the group commands go further
     # The fallbacks come last in the same group, so they only see what nothing else took.
     (
         0,
         membership.HANDLERS
+        + groups.HANDLERS
         + events.HANDLERS  # before the menu: /start with a deep link opens the event
+        + onboarding.HANDLERS  # /start: a new resident's first steps, posters' links
         + menu.HANDLERS
+        + settings.HANDLERS
+        + privacy.HANDLERS
         + language.HANDLERS
         + gaps.HANDLERS
         + reload.HANDLERS
@@ -131,6 +142,8 @@ def build_assistant(
     whatson = whatson or EventsLibrary(settings.content_dir, catalogs.supported)
     db = db or Database(settings.database_url)
     metrics = Metrics()
+    locks = None if db.is_sqlite else ProcessLocks(db.url)
+    inbox = Inbox(db, clock, worker=locks.worker_id if locks else None)
     services = Services(
         settings=settings,
         catalogs=catalogs,
@@ -141,10 +154,10 @@ def build_assistant(
         events=EventService(db, clock, tz=settings.tz, default_locale=settings.default_locale),
         reminders=ReminderService(db, clock, settings.tz),
         whatson=whatson,
+        # /forget also drops the resident's updates still waiting in the durable inbox.
+        profiles=ProfileService(db, clock, settings.tz, erasers=[inbox.forget_user]),
         record_answer=metrics.record_answer,
     )
-    locks = None if db.is_sqlite else ProcessLocks(db.url)
-    inbox = Inbox(db, clock, worker=locks.worker_id if locks else None)
     mode = "webhook" if settings.webhook_url else "polling"
     return Assistant(
         services=services,
@@ -208,6 +221,7 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
         await sync_events()
         await reminders.at_start(app.bot, app.job_queue, services)
+        digest.schedule(app.job_queue, services)
         if app.job_queue is not None:
             # Scheduled jobs run in one process only (bot/telegram/scheduler.py).
             app.job_queue.run_repeating(prune_inbox, interval=3600, first=60, name="inbox-prune")

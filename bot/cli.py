@@ -1,4 +1,5 @@
-"""`residents-bot` command line: run, chat, db, content, events and ask subcommands (a contract)."""
+"""`residents-bot` command line: run, chat, db, content, events, poster and ask subcommands (a
+contract)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="import an iCalendar agenda (.ics file or URL); safe to run again"
     )
     imp.add_argument("source", metavar="FILE_OR_URL")
+    poster = sub.add_parser("poster", help="a residence's poster: link, A4 PDF and PNG")
+    poster.add_argument("residence", metavar="RESIDENCE", help="a residence id (places.yaml)")
+    poster.add_argument("--entrance", default=None, help="an entrance: its number or name")
+    poster.add_argument("--lang", default=None, help="the language the link preselects")
+    poster.add_argument("--bot", default=None, help="the bot's @username (else BOT_USERNAME)")
+    poster.add_argument("--out", default="posters", help="folder for the PDF and PNG")
     ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
     ask.add_argument("question", nargs="?", help="the question, in any supported language")
     ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
@@ -170,11 +177,79 @@ def _print_warnings(warnings: list[str], stream: TextIO) -> None:
             print(f"  warning: {warning}", file=stream)
 
 
+def _cmd_poster(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the link, write the PDF and PNG; 2 on a wrong residence, entrance or language."""
+    from pathlib import Path
+
+    from bot.events.library import EventsLibrary
+    from bot.i18n import Catalogs
+    from bot.residents.poster import Poster, PosterError, link, poster_code, write_pdf, write_png
+
+    catalogs = Catalogs(settings.locales_dir, settings.default_locale, settings.timezone)
+    places = EventsLibrary(settings.content_dir, catalogs.supported).content.places
+    residence = places.get(args.residence)
+    if residence is None or not residence.residence:
+        known = ", ".join(sorted(p.id for p in places.values() if p.residence))
+        print(f"residents-bot: no residence {args.residence!r}; one of: {known}", file=sys.stderr)
+        return 2
+    username = args.bot or settings.bot_username
+    if not username:
+        print("residents-bot: set BOT_USERNAME or pass --bot USERNAME", file=sys.stderr)
+        return 2
+    number: int | None = None
+    if args.entrance is not None:
+        names = list(residence.entrances)
+        if args.entrance.isdigit() and 0 < int(args.entrance) <= len(names):
+            number = int(args.entrance)
+        elif args.entrance in names:
+            number = names.index(args.entrance) + 1
+        else:
+            print(
+                f"residents-bot: no entrance {args.entrance!r} at {residence.id}; "
+                f"one of: {', '.join(names) or 'none'}",
+                file=sys.stderr,
+            )
+            return 2
+    if args.lang is not None and not catalogs.supports(args.lang):
+        print(f"residents-bot: unsupported language {args.lang!r}", file=sys.stderr)
+        return 2
+    try:
+        url = link(username, poster_code(residence.id, number, args.lang))
+        wanted = residence.languages or tuple(settings.poster_languages.split(","))
+        languages = [catalogs.default_locale, *wanted]
+        if args.lang:
+            languages.insert(1, args.lang)
+        lines = []
+        for code in dict.fromkeys(c.strip() for c in languages):
+            if catalogs.supports(code):
+                lines.append(
+                    catalogs.get(code)._(
+                        "Scan me to talk to your residence’s assistant: eco tips, "
+                        "pop-up recycling shops, cultural events."
+                    )
+                )
+        subtitle = f"{residence.address}, {residence.city}"
+        if number is not None:
+            subtitle += f" · {residence.entrances[number - 1]}"
+        poster = Poster(residence.name, subtitle, url, lines)
+        stem = Path(args.out) / "-".join(
+            str(p) for p in ("poster", residence.id, number, args.lang) if p is not None
+        )
+        pdf = write_pdf(poster, stem.with_suffix(".pdf"))
+        png = write_png(poster, stem.with_suffix(".png"))
+    except PosterError as exc:
+        print(f"residents-bot: {exc}", file=sys.stderr)
+        return 2
+    print(url)
+    print(f"written {pdf} and {png}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        quiet = args.command in ("chat", "ask", "content", "events", "health")
+        quiet = args.command in ("chat", "ask", "content", "events", "health", "poster")
         setup_logging(
             "WARNING" if quiet else settings.log_level,
             log_format=settings.log_format,
@@ -196,6 +271,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_content(settings, args.content_command)
         if args.command == "events":
             return _cmd_events(settings, args)
+        if args.command == "poster":
+            return _cmd_poster(settings, args)
         if args.command == "ask":
             from bot.answers.ask import run_ask
 

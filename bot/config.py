@@ -58,11 +58,26 @@ class Settings(BaseSettings):
         default=60, ge=5, le=24 * 60, alias="EVENTS_REFRESH_MINUTES"
     )
 
+    # Privacy: profiles of residents inactive this long, and questions older than this, are
+    # deleted by a daily job.
+    profile_retention_days: int = Field(default=365, ge=1, alias="PROFILE_RETENTION_DAYS")
+    question_retention_days: int = Field(default=365, ge=1, alias="QUESTION_RETENTION_DAYS")
+    # New residents are walked through language, residence and topics on their first /start.
+    onboarding: bool = Field(default=True, alias="ONBOARDING")
+    # The weekly eco-tip digest goes out on this weekday (0 = Monday) at this local hour.
+    digest_weekday: int = Field(default=5, ge=0, le=6, alias="DIGEST_WEEKDAY")
+    digest_hour: int = Field(default=10, ge=0, le=23, alias="DIGEST_HOUR")
+    # The bot's @username, for the poster links printed by `residents-bot poster`.
+    bot_username: str | None = Field(default=None, alias="BOT_USERNAME")
+    # Languages of the posters' invitation after French, when a residence names none.
+    poster_languages: str = Field(default="ar,pt,es,en", alias="POSTER_LANGUAGES")
+
     @field_validator("events_feed_url")
     @classmethod
     def _feed(cls, value: str | None) -> str | None:
         value = (value or "").strip()
         return value or None
+
     # Webhook mode when set: Telegram POSTs updates to this public HTTPS URL, which the
     # platform routes to PORT here; its path is the path served.
     webhook_url: str | None = Field(default=None, alias="WEBHOOK_URL")

@@ -16,6 +16,7 @@ from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService
 from bot.i18n import Catalogs
+from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
 
 
@@ -34,6 +35,7 @@ class Services:
     events: EventService
     reminders: ReminderService
     whatson: EventsLibrary  # places, rules and the "can I bring this?" items
+    profiles: ProfileService  # topics, quiet hours, digest, /stop, privacy, group chats
     # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
     # assembly counts them in the metrics.
     record_answer: Callable[[str], None] = field(default=_ignore)

@@ -135,3 +135,88 @@ class AskItem:
 @dataclass(frozen=True)
 class AskLocation:
     """Offer the location button, to find the nearest pop-up shops."""
+
+
+# -- the profile: onboarding, settings, privacy (handlers/onboarding.py, settings.py,
+# privacy.py). `owner` is the resident the button was made for: a press by anyone else, or
+# forged data naming another resident, changes nothing (handlers.fallback.mine).
+
+
+@callback("ol")
+@dataclass(frozen=True)
+class OnboardLanguage:
+    owner: int
+    code: str
+
+
+@callback("op")
+@dataclass(frozen=True)
+class OnboardResidences:
+    owner: int
+    page: int
+
+
+@callback("or")
+@dataclass(frozen=True)
+class OnboardResidence:
+    owner: int
+    residence: str
+
+
+@callback("ot")
+@dataclass(frozen=True)
+class OnboardTopic:
+    owner: int
+    topic: str
+    on: bool
+
+
+@callback("od")
+@dataclass(frozen=True)
+class OnboardDone:
+    """Done, or "skip": the defaults apply to whatever was not chosen."""
+
+    owner: int
+
+
+@callback("so")
+@dataclass(frozen=True)
+class OpenSettings:
+    owner: int
+
+
+@callback("st")
+@dataclass(frozen=True)
+class SetTopic:
+    owner: int
+    topic: str
+    on: bool
+
+
+@callback("sq")
+@dataclass(frozen=True)
+class SetQuiet:
+    owner: int
+    preset: str  # a key of handlers.settings.QUIET_PRESETS
+
+
+@callback("sd")
+@dataclass(frozen=True)
+class SetDigest:
+    owner: int
+    on: bool
+
+
+@callback("fg")
+@dataclass(frozen=True)
+class ConfirmForget:
+    owner: int
+    yes: bool
+
+
+@callback("os")
+@dataclass(frozen=True)
+class OnboardSearch:
+    """Ask for the residence's name, to search the list."""
+
+    owner: int

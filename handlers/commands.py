@@ -19,12 +19,18 @@ def commands_for(catalogs: Catalogs, locale: str, *, staff: bool = False) -> lis
         BotCommand("start", t._("Main menu")),
         BotCommand("help", t._("How to use the assistant")),
         BotCommand("language", t._("Change the language")),
+        BotCommand("settings", t._("Your settings: topics, quiet hours, weekly tip")),
+        BotCommand("privacy", t._("What I keep about you")),
+        BotCommand("mydata", t._("Receive your data")),
+        BotCommand("forget", t._("Erase your data")),
+        BotCommand("stop", t._("Stop my messages")),
     ]
     if staff:
         commands.append(BotCommand("gaps", t._("Questions without a good answer")))
         commands.append(BotCommand("reload", t._("Reload the content files")))
         commands.append(BotCommand("event_cancel", t._("Cancel an event (its number)")))
         commands.append(BotCommand("event_move", t._("Move an event (number, date, time)")))
+        commands.append(BotCommand("link_group", t._("In a group: link it to a residence")))
     return commands
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.telegram.callbacks import decode
 from handlers.context import BotContext
 from handlers.menu import main_menu
 from handlers.replies import show
@@ -64,6 +67,26 @@ async def stale_button(update: Update, context: BotContext) -> None:
         main_menu(t),
         edit=False,
     )
+
+
+T = TypeVar("T")
+
+
+async def mine(update: Update, context: BotContext, kind: type[T]) -> T | None:
+    """The button's data when it is of `kind` and was made for the resident pressing it (its
+    `owner`); otherwise the polite stale reply, and None: nothing changes."""
+    query, user = update.callback_query, update.effective_user
+    data = decode(query.data) if query else None
+    if (
+        not isinstance(data, kind)
+        or user is None
+        or getattr(data, "owner", None) != user.id
+        or update.effective_chat is None
+        or update.effective_chat.type != update.effective_chat.PRIVATE
+    ):
+        await stale_button(update, context)
+        return None
+    return data
 
 
 PRIVATE = filters.ChatType.PRIVATE

@@ -5,7 +5,7 @@ content/emergencies.yaml)."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CommandHandler, filters
 
 from bot.answers.questions import Raised
 from bot.i18n import HTML
@@ -72,4 +72,5 @@ def emergency_lines(context: BotContext, raised: list[Raised]) -> list[str]:
     return ["\n".join(lines)]
 
 
-HANDLERS = [CommandHandler("gaps", gaps)]
+# Residents' questions are shown only in a private chat, never in a group.
+HANDLERS = [CommandHandler("gaps", gaps, filters.ChatType.PRIVATE)]

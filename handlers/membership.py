@@ -1,4 +1,5 @@
-"""Keep `blocked` current: Telegram tells the bot when a resident blocks or unblocks it."""
+"""Keep `blocked` current: Telegram tells the bot when a resident blocks or unblocks it; a
+group that removes the bot is no longer linked to a residence."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ GONE = {ChatMember.BANNED, ChatMember.LEFT}
 
 async def membership(update: Update, context: BotContext) -> None:
     change = update.my_chat_member
-    if change is None or change.chat.type != "private":
+    if change is None:
+        return
+    if change.chat.type != "private":
+        if change.new_chat_member.status in GONE:  # removed from a group: no more posts there
+            await context.services.profiles.unlink_group(change.chat.id)
         return
     blocked = change.new_chat_member.status in GONE
     await context.services.residents.set_blocked(change.from_user.id, change.chat.id, blocked)

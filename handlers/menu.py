@@ -73,6 +73,10 @@ async def help_command(update: Update, context: BotContext) -> None:
                 "“how can I lower my water bill?” or “when is the next recycling shop?”."
             ),
             t._("/start: main menu\n/help: this help\n/language: change the language"),
+            t._(
+                "/settings: topics, quiet hours, weekly tip\n/stop: no more messages\n"
+                "/privacy: what I keep about you"
+            ),
             t._("You can also tap the buttons: no need to type."),
         ]
     )

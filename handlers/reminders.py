@@ -34,6 +34,8 @@ from handlers.when import when
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+STOPPED = "stopped"  # the outcome of a reminder not sent because the resident sent /stop
+CAN_WAIT = frozenset({kinds.MOVED, kinds.POSTPONED_NOTICE})  # held during quiet hours
 
 
 def job_id(reminder_id: int) -> str:
@@ -100,6 +102,22 @@ async def send_due(bot: Bot, services: Services, ids: Iterable[int] | None = Non
         resident = await services.residents.get(due.user_id)
         if resident is not None and resident.blocked:
             await services.reminders.finish(due.reminder_id, kinds.BLOCKED)
+            continue
+        profile = await services.profiles.get(due.user_id)
+        if profile is not None and profile.stopped:  # /stop: no messages but replies
+            await services.reminders.finish(due.reminder_id, STOPPED)
+            continue
+        now = services.clock()
+        if (
+            due.kind in CAN_WAIT
+            and profile is not None
+            and not services.profiles.can_message_now(profile, now)
+        ):
+            # A new date can wait for the end of the quiet hours (the sweep sends it then);
+            # reminders and cancellations are about to matter, so they go now.
+            await services.reminders.defer(
+                due.reminder_id, services.profiles.next_allowed(profile, now)
+            )
             continue
         lang = services.catalogs.resolve(
             resident.language if resident else None,

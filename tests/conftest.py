@@ -47,6 +47,9 @@ def make_settings(**overrides: Any) -> Settings:
         "timezone": "Europe/Paris",
         "content_dir": ROOT / "content",
         "log_level": "INFO",
+        # The residents of the older tests have been here before: no onboarding on /start
+        # (tests/residents/ turn it on, as it is in production).
+        "onboarding": False,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

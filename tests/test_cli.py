@@ -207,7 +207,7 @@ def test_chat_lets_a_newcomer_talk_to_the_bot_in_the_terminal(tmp_path: Path) ->
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "¡Hola, Lina!" in result.stdout
+    assert "¡Bienvenido!" in result.stdout  # a newcomer: onboarding first
     assert "ducha" in result.stdout.lower()
     assert "[1]" in result.stdout and "Traceback" not in result.stderr
     assert "you: ¿cómo ahorrar agua en la ducha?" in result.stdout

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, insert, or_, select
+from sqlalchemy import and_, case, delete, func, insert, or_, select
 
 from bot.answers.answering import Answer
 from bot.answers.models import Feedback, QuestionLog
@@ -166,6 +166,20 @@ class QuestionLogService:
         async with self._db.reading() as session:
             rows = (await session.execute(stmt)).all()
         return [Gap(r[1], r[2], int(r[3]), int(r[4] or 0), int(r[5] or 0)) for r in rows]
+
+    async def prune(self, days: int) -> int:
+        """Delete questions older than `days` (their votes go with them); returns how many."""
+        before = self._clock() - timedelta(days=days)
+        async with self._db.session() as session:
+            await session.execute(
+                delete(Feedback).where(
+                    Feedback.question_id.in_(
+                        select(QuestionLog.id).where(QuestionLog.asked_at < before)
+                    )
+                )
+            )
+            result = await session.execute(delete(QuestionLog).where(QuestionLog.asked_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _top_entry(answer: Answer) -> str | None:

@@ -43,6 +43,8 @@ class _Place(_Strict):
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     entrances: list[str] = Field(default_factory=list)
+    # The languages most spoken there, after French (posters' invitations).
+    languages: list[str] = Field(default_factory=list)
 
 
 class _When(_Strict):
@@ -148,6 +150,7 @@ class Place:
     entrances: tuple[str, ...]
     residence: bool
     sample: bool
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -318,6 +321,7 @@ class _Loader:
                     tuple(model.entrances),
                     kind == "residence",
                     sample,
+                    tuple(model.languages),
                 )
 
     def load_items(self) -> None:

@@ -266,6 +266,15 @@ class ReminderService:
                     )
             return out
 
+    async def defer(self, reminder_id: int, until: datetime) -> None:
+        """Give back a claimed row to be sent at `until` (a resident's quiet hours)."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder_id)
+                .values(due_at=until, done_at=None, outcome=None)
+            )
+
     async def finish(self, reminder_id: int, outcome: str) -> None:
         async with self._db.session() as session:
             await session.execute(

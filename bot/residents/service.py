@@ -86,7 +86,8 @@ class ResidentService:
         await self._write(user_id, chat_id, self._clock(), language=language)
 
     async def set_residence(self, user_id: int, chat_id: int, residence_id: str | None) -> None:
-        await self._write(user_id, chat_id, self._clock(), residence_id=residence_id)
+        """A residence chosen from a list: an entrance from a poster of another one goes."""
+        await self._write(user_id, chat_id, self._clock(), residence_id=residence_id, entrance=None)
 
     async def residence(self, user_id: int) -> str | None:
         """The residence the resident chose, if any."""

@@ -207,3 +207,36 @@ class Inbox:
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_user(self, user_id: int) -> int:
+        """/forget: drop the payloads still waiting that came from this user (a handled row
+        already has none). Returns how many were dropped."""
+        async with self._db.session() as session:
+            rows = (
+                await session.execute(
+                    select(InboxUpdate.update_id, InboxUpdate.payload).where(
+                        InboxUpdate.payload.is_not(None)
+                    )
+                )
+            ).all()
+            ids = [update_id for update_id, payload in rows if _from_user(payload, user_id)]
+            if ids:
+                await session.execute(
+                    update(InboxUpdate)
+                    .where(InboxUpdate.update_id.in_(ids))
+                    .values(payload=None, handled_at=self._clock())
+                )
+        return len(ids)
+
+
+def _from_user(payload: Any, user_id: int) -> bool:
+    """Whether a raw update was sent by, or is about, the user."""
+    if not isinstance(payload, dict):
+        return False
+    for value in payload.values():
+        if isinstance(value, dict):
+            for key in ("from", "chat", "user"):
+                person = value.get(key)
+                if isinstance(person, dict) and person.get("id") == user_id:
+                    return True
+    return False

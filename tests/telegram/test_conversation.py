@@ -69,7 +69,16 @@ async def test_language_keyboard_changes_and_stores_the_language(harness: Harnes
 
 async def test_command_menu_is_registered_per_language(harness: Harness) -> None:
     default = harness.standin.commands()
-    assert [c["command"] for c in default] == ["start", "help", "language"]
+    assert [c["command"] for c in default] == [
+        "start",
+        "help",
+        "language",
+        "settings",
+        "privacy",
+        "mydata",
+        "forget",
+        "stop",
+    ]
     arabic = harness.standin.commands(language_code="ar")
     spanish = harness.standin.commands(language_code="es")
     assert arabic and spanish and arabic != spanish
@@ -89,10 +98,16 @@ async def test_staff_see_gaps_in_their_command_menu(
             "start",
             "help",
             "language",
+            "settings",
+            "privacy",
+            "mydata",
+            "forget",
+            "stop",
             "gaps",
             "reload",
             "event_cancel",
             "event_move",
+            "link_group",
         ]
         assert "gaps" not in [c["command"] for c in standin.commands()]
     finally:
@@ -300,7 +315,7 @@ async def test_run_serves_residents_reloads_on_sighup_and_stops_on_sigterm(
         amina = standin.user(1001, "Amina", language_code="fr")
         await amina.send("/start")
         [reply] = await amina.wait_for_messages(1, timeout=60)
-        assert reply["text"].startswith("Bonjour Amina !")
+        assert "1/3" in reply["text"]  # a newcomer: the first onboarding step
         edit_title(content, "heating-set-point", "fr", "Chauffage : le bon réglage")
         process.send_signal(signal.SIGHUP)
         seen = await log_line(process, "content reloaded on SIGHUP")
