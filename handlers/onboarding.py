@@ -14,7 +14,6 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardRemove,
     Update,
 )
@@ -37,7 +36,7 @@ from handlers.buttons import (
 from handlers.context import BotContext
 from handlers.fallback import mine
 from handlers.privacy import privacy_text
-from handlers.replies import bold, show
+from handlers.replies import RepliesToPrompt, bold, show
 from handlers.settings import TOPIC_LABELS
 from handlers.when import distance
 
@@ -325,17 +324,6 @@ async def on_search_reply(update: Update, context: BotContext) -> None:
     await show(update, text, InlineKeyboardMarkup(rows), edit=False)
 
 
-class _RepliesToSearch(filters.MessageFilter):
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and (replied.text or "").startswith(SEARCH_PROMPT)
-        )
-
-
 PRIVATE = filters.ChatType.PRIVATE
 NEW = PRIVATE & ~filters.UpdateType.EDITED
 HANDLERS = [
@@ -347,5 +335,7 @@ HANDLERS = [
     CallbackQueryHandler(on_topic, pattern=is_kind(OnboardTopic)),
     CallbackQueryHandler(on_done, pattern=is_kind(OnboardDone)),
     CallbackQueryHandler(on_search, pattern=is_kind(OnboardSearch)),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & _RepliesToSearch(), on_search_reply),
+    MessageHandler(
+        NEW & filters.TEXT & ~filters.COMMAND & RepliesToPrompt(SEARCH_PROMPT), on_search_reply
+    ),
 ]

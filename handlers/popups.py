@@ -11,7 +11,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -35,7 +34,7 @@ from handlers.context import BotContext
 from handlers.eventcards import lang_of, short_line
 from handlers.fallback import stale_button
 from handlers.menu import menu_button
-from handlers.replies import bold, show
+from handlers.replies import RepliesToPrompt, bold, show
 from handlers.when import distance
 
 RESIDENCES_PER_PAGE = 8
@@ -342,19 +341,6 @@ async def on_item(update: Update, context: BotContext) -> None:
     await answer_item(update, context, verdict, lang)
 
 
-class _RepliesToItemPrompt(filters.MessageFilter):
-    """A reply to the bot's "which object?" prompt."""
-
-    def filter(self, message: Message) -> bool:
-        replied = message.reply_to_message
-        return bool(
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.is_bot
-            and (replied.text or "").startswith(ITEM_PROMPT)
-        )
-
-
 PRIVATE = filters.ChatType.PRIVATE
 NEW = PRIVATE & ~filters.UpdateType.EDITED
 HANDLERS = [
@@ -364,7 +350,7 @@ HANDLERS = [
     CallbackQueryHandler(on_ask_location, pattern=is_kind(AskLocation)),
     CallbackQueryHandler(on_ask_item, pattern=is_kind(AskItem)),
     MessageHandler(NEW & filters.LOCATION, on_location),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & _RepliesToItemPrompt(), on_item),
+    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & RepliesToPrompt(ITEM_PROMPT), on_item),
     MessageHandler(
         NEW & filters.TEXT & ~filters.COMMAND & filters.Regex("^❌"), on_cancel_location
     ),

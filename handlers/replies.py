@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import filters
 
 MAX_MESSAGE = 4096
 
@@ -68,3 +69,21 @@ async def show(
         last = index == len(chunks) - 1
         sent = await chat.send_message(chunk, reply_markup=keyboard if last else None)
     return sent
+
+
+class RepliesToPrompt(filters.MessageFilter):
+    """A resident's reply to one of the bot's prompts, told by the prompt's first characters
+    (an emoji the prompt starts with in every language)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        return bool(
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.is_bot
+            and (replied.text or "").startswith(self.prefix)
+        )
