@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
@@ -169,6 +169,23 @@ def emergency_text(t: Translator, answer: Answer, fallback: str) -> str:
     return "\n".join(lines)
 
 
+async def remove_buttons(query: CallbackQuery, kind: type) -> None:
+    """Take away the rows holding buttons of `kind` once pressed (a vote counts once). A
+    message too old to edit keeps them; what was pressed is stored anyway."""
+    markup = query.message.reply_markup if query.message else None
+    if markup is None:
+        return
+    kept = [
+        row
+        for row in markup.inline_keyboard
+        if not any(isinstance(decode(b.callback_data), kind) for b in row)
+    ]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
+    except TelegramError:
+        log.debug("could not remove the pressed buttons", exc_info=True)
+
+
 def courtesy_text(t: Translator, kind: str) -> str:
     if kind == "thanks":
         return t._("You're welcome! Ask me anything else, or choose a topic below.")
@@ -195,17 +212,7 @@ async def on_not_what_i_asked(update: Update, context: BotContext) -> None:
     logged = await services.questions.get(data.question)
     t = services.catalogs.get(logged.lang) if logged else context.t
     await query.answer(t._("Thank you: the team will see your question and improve my answers."))
-    markup = query.message.reply_markup if query.message else None
-    if markup is not None:
-        kept = [
-            row
-            for row in markup.inline_keyboard
-            if not any(isinstance(decode(b.callback_data), NotWhatIAsked) for b in row)
-        ]
-        try:
-            await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
-        except TelegramError:  # too old to edit: the flag is stored anyway
-            log.debug("could not remove the flag button", exc_info=True)
+    await remove_buttons(query, NotWhatIAsked)
 
 
 async def on_others(update: Update, context: BotContext) -> None:
@@ -253,17 +260,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     logged = None if browsed else await services.questions.get(data.question)
     t = services.catalogs.get(logged.lang) if logged else context.t  # the card's language
     await query.answer(t._("Thank you! Your answer helps us improve."))
-    markup = query.message.reply_markup if query.message else None
-    if markup is not None:
-        kept = [
-            row
-            for row in markup.inline_keyboard
-            if not any(isinstance(decode(b.callback_data), Vote) for b in row)
-        ]
-        try:
-            await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
-        except TelegramError:  # the message may be too old to edit; the vote is stored anyway
-            log.debug("could not remove the feedback buttons", exc_info=True)
+    await remove_buttons(query, Vote)
 
 
 HANDLERS = [
