@@ -139,11 +139,16 @@ def card_text(context: BotContext, event: EventView, lang: str, fallback: str) -
     return "\n".join(lines)
 
 
-def share_url(context: BotContext, event: EventView, text: str) -> str | None:
+def event_link(context: BotContext, event: EventView) -> str | None:
+    """The deep link that opens this event for whoever taps it (None before getMe)."""
     username = context.bot.username if context.bot else None
-    if not username:
+    return f"https://t.me/{username}?start={DEEP_LINK}{event.id}" if username else None
+
+
+def share_url(context: BotContext, event: EventView, text: str) -> str | None:
+    link = event_link(context, event)
+    if link is None:
         return None
-    link = f"https://t.me/{username}?start={DEEP_LINK}{event.id}"
     return f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(text[:200], safe='')}"
 
 

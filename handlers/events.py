@@ -31,6 +31,7 @@ from handlers.eventcards import (
     KIND_LABELS,
     card_keyboard,
     card_text,
+    event_link,
     gone_keyboard,
     gone_text,
     lang_of,
@@ -171,7 +172,7 @@ async def on_calendar(update: Update, context: BotContext) -> None:
     title = title_plain(event, lang, fallback)
     location = ", ".join(p for p in (event.place, event.address) if p)
     username = context.bot.username
-    link = f"https://t.me/{username}?start={DEEP_LINK}{event.id}" if username else None
+    link = event_link(context, event)
     data = to_ics(
         event,
         title=title if not event.is_popup else html.unescape(title_html(t, event, lang, fallback)),
