@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -226,3 +227,18 @@ async def harness(
         yield Harness(standin, assistant, clock)
     finally:
         await stop_app(assistant)
+
+
+async def run_process(env: dict[str, str], *, log: bool = True) -> asyncio.subprocess.Process:
+    """`residents-bot run` as deployed: a separate process (its output piped when `log`)."""
+    output = asyncio.subprocess.PIPE if log else asyncio.subprocess.DEVNULL
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=asyncio.subprocess.STDOUT if log else asyncio.subprocess.DEVNULL,
+    )

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from bot.residents.models import Resident
-from tests.conftest import Harness, start_app, stop_app
+from tests.conftest import Harness, run_process, start_app, stop_app
 
 
 def buttons(message: dict) -> list[str]:
@@ -286,7 +286,6 @@ async def test_run_serves_residents_reloads_on_sighup_and_stops_on_sigterm(
     import os
     import shutil
     import signal
-    import sys
 
     from tests.answers.test_content import edit_title
     from tests.conftest import ROOT
@@ -301,16 +300,7 @@ async def test_run_serves_residents_reloads_on_sighup_and_stops_on_sigterm(
         "CONTENT_DIR": str(content),
         "LOG_LEVEL": "DEBUG",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await run_process(env)
     try:
         amina = standin.user(1001, "Amina", language_code="fr")
         await amina.send("/start")

@@ -7,12 +7,11 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 from bot.standin import BotAPIStandin
-from tests.conftest import ROOT, Harness, start_app, stop_app
+from tests.conftest import Harness, run_process, start_app, stop_app
 
 SORRY = "Sorry, something went wrong"
 
@@ -89,16 +88,7 @@ async def run_bot(standin: BotAPIStandin, database_file: Path) -> asyncio.subpro
         "DATABASE_URL": f"sqlite:///{database_file}",
         "LOG_LEVEL": "INFO",
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    return await run_process(env, log=False)
 
 
 async def test_killed_with_questions_queued_nothing_is_lost(

@@ -22,7 +22,7 @@ import pytest
 from bot.app import Assistant
 from bot.logs import JsonFormatter, UpdateIdFilter
 from bot.standin import SECRET_HEADER, BotAPIStandin
-from tests.conftest import ROOT, Harness, free_port, start_app, stop_app
+from tests.conftest import ROOT, Harness, free_port, run_process, start_app, stop_app
 
 SECRET = "s3cret_Token-42"
 
@@ -238,16 +238,7 @@ async def test_run_in_webhook_mode_stops_within_10_s_on_sigterm_losing_nothing(
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await run_process(env)
     try:
         amina = standin.user(1001, "Amina", language_code="fr")
         await amina.send("/start")
