@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.answers.answering import Answer
+from bot.answers.courtesy import courtesy_text
 from bot.answers.emergencies import Number, number_note
 from bot.i18n import Translator
 from bot.telegram.callbacks import button, decode, is_kind
@@ -184,18 +185,6 @@ async def remove_buttons(query: CallbackQuery, kind: type) -> None:
         await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
     except TelegramError:
         log.debug("could not remove the pressed buttons", exc_info=True)
-
-
-def courtesy_text(t: Translator, kind: str) -> str:
-    if kind == "thanks":
-        return t._("You're welcome! Ask me anything else, or choose a topic below.")
-    if kind == "goodbye":
-        return t._("Goodbye! Come back whenever you like.")
-    return (
-        t._("Hello!")
-        + "\n\n"
-        + t._("Ask me a question in your own words, or choose a topic below.")
-    )
 
 
 async def on_not_what_i_asked(update: Update, context: BotContext) -> None:

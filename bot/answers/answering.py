@@ -34,7 +34,7 @@ EMERGENCY = "emergency"
 @dataclass(frozen=True)
 class Thresholds:
     """When to answer, when to offer guesses, when to say it is not ours; calibrated with
-    `python -m bench.qa --calibrate` on the dev split of real questions and the older sets.
+    `python -m bench.qa --calibrate` on the dev split of real questions (never on test).
 
     `score` is the best entry's relevance (BM25F plus its best passage); `coverage` the share
     of the question's informative words (IDF-weighted) the entry contains. At or above both
@@ -64,10 +64,6 @@ class Answer:
     courtesy: str | None = None  # greeting, thanks or goodbye: a message with nothing to search
     emergency: Emergency | None = None  # the most urgent kind the message raised
     other_emergencies: tuple[Emergency, ...] = ()  # any other kinds it raised too
-
-    @property
-    def small_talk(self) -> bool:
-        return self.courtesy is not None
 
     @property
     def out_of_scope(self) -> bool:

@@ -17,6 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from bot.answers.answering import Answer, Answerer
+from bot.answers.courtesy import courtesy_text
 from bot.answers.emergencies import number_note
 from bot.answers.library import Library
 from bot.config import Settings
@@ -71,8 +72,8 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
         return emergency_text(answer, answerer.default_locale, catalogs)
     if answer.empty:
         return t._("Please write your question in a few words.")
-    if answer.small_talk:
-        return t._("Ask me a question in your own words, or choose a topic below.")
+    if answer.courtesy is not None:
+        return courtesy_text(t, answer.courtesy)
     if answer.out_of_scope:
         topic = answer.topic
         contact = topic.text(answer.lang, answerer.default_locale).answer if topic else None

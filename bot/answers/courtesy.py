@@ -13,6 +13,7 @@ import yaml
 
 from bot.answers.content import ContentError
 from bot.answers.textnorm import words
+from bot.i18n import Translator
 
 KINDS = ("thanks", "goodbye")
 GREETING = "greeting"
@@ -73,3 +74,16 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     if problems:
         raise ContentError(problems)
     return Courtesy(phrases)
+
+
+def courtesy_text(t: Translator, kind: str) -> str:
+    """The reply to a courtesy message, in the resident's language (bot and `ask` alike)."""
+    if kind == "thanks":
+        return t._("You're welcome! Ask me anything else, or choose a topic below.")
+    if kind == "goodbye":
+        return t._("Goodbye! Come back whenever you like.")
+    return (
+        t._("Hello!")
+        + "\n\n"
+        + t._("Ask me a question in your own words, or choose a topic below.")
+    )
