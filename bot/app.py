@@ -385,9 +385,7 @@ async def serve(assistant: Assistant) -> None:
 
     async def reload_content() -> None:
         try:
-            answerer = await assistant.services.answers.reload_in_background()
-            content = await asyncio.to_thread(assistant.services.whatson.reload)
-            await assistant.services.events.sync_content(content)
+            answerer = await assistant.services.reload_content()
             log.info("content reloaded on SIGHUP: %d entries", len(answerer.entries))
         except ContentError as exc:
             log.error(

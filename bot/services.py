@@ -5,9 +5,11 @@ No database handle here: handlers go through services, never to storage.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.answers.answering import Answerer
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
 from bot.clock import Clock
@@ -39,6 +41,17 @@ class Services:
     # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
     # assembly counts them in the metrics.
     record_answer: Callable[[str], None] = field(default=_ignore)
+
+    async def reload_content(self) -> Answerer:
+        """Load the answers and the events files again (SIGHUP, staff /reload). Both are
+        validated before either is put in service: a bad edit in one changes nothing at all
+        (ContentError lists every problem)."""
+        answerer = await asyncio.to_thread(self.answers.prepare)
+        events = await asyncio.to_thread(self.whatson.prepare)
+        self.answers.use(answerer)
+        self.whatson.use(events)
+        await self.events.sync_content(self.whatson.content)
+        return answerer
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admin_ids

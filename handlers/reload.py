@@ -6,7 +6,6 @@ Each worker reloads on its own: with several, send SIGHUP to each (see the READM
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 
@@ -29,8 +28,7 @@ async def reload_content(update: Update, context: BotContext) -> None:
         await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
         return
     try:
-        answerer = await services.answers.reload_in_background()
-        content = await asyncio.to_thread(services.whatson.reload)
+        answerer = await services.reload_content()
     except ContentError as exc:
         lines = [bold(t._("The content has problems: nothing was changed."))]
         lines += [f"• {html.escape(p, quote=False)}" for p in exc.problems[:MAX_PROBLEMS]]
@@ -38,7 +36,6 @@ async def reload_content(update: Update, context: BotContext) -> None:
             lines.append(t._("…and {n} more.", n=len(exc.problems) - MAX_PROBLEMS))
         await show(update, "\n".join(lines), edit=False)
         return
-    await services.events.sync_content(content)
     log.info("content reloaded by staff: %d entries", len(answerer.entries))
     text = t._("Content reloaded: {n} answers.", n=len(answerer.entries))
     warnings = len(answerer.content.warnings)

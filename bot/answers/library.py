@@ -7,7 +7,6 @@ old one and swaps it in at once; a bad edit raises ContentError and keeps the pr
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 from pathlib import Path
@@ -45,11 +44,15 @@ class Library:
 
     def reload(self) -> Answerer:
         """Load the files again; on ContentError the previous content stays in service."""
-        with self._lock:
-            answerer = self._build()
-            self._answerer = answerer
-            return answerer
+        answerer = self.prepare()
+        self.use(answerer)
+        return answerer
 
-    async def reload_in_background(self) -> Answerer:
-        """Parsing and indexing take a moment: off the event loop, residents keep being served."""
-        return await asyncio.to_thread(self.reload)
+    def prepare(self) -> Answerer:
+        """Load and index the files without putting them in service (see `use`), so a reload
+        of several libraries swaps all or none."""
+        return self._build()
+
+    def use(self, answerer: Answerer) -> None:
+        with self._lock:
+            self._answerer = answerer

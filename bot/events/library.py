@@ -20,5 +20,12 @@ class EventsLibrary:
 
     def reload(self) -> EventsContent:
         """Load the files again; on ContentError the previous content stays in service."""
-        self.content, self.items = self._build()
+        self.use(self.prepare())
         return self.content
+
+    def prepare(self) -> tuple[EventsContent, ItemMatcher]:
+        """Load the files without putting them in service (see `use`)."""
+        return self._build()
+
+    def use(self, loaded: tuple[EventsContent, ItemMatcher]) -> None:
+        self.content, self.items = loaded

@@ -342,3 +342,30 @@ async def test_reload_tells_staff_what_is_not_yet_translated(
         assert "2 warnings (texts not yet translated): “content check” lists them." in reply["text"]
     finally:
         await stop_app(assistant)
+
+
+async def test_a_reload_with_a_bad_events_file_changes_nothing_at_all(
+    tmp_path, standin, database, clock, catalogs
+) -> None:
+    """The answers and the events files are reloaded together: an edit to the answers is not
+    put in service while the events files are broken, and staff read why."""
+    from bot.answers.library import Library
+    from bot.events.library import EventsLibrary
+    from tests.answers.test_content import copy_content, edit_title
+    from tests.conftest import ADMIN_ID, start_app, stop_app
+
+    content = copy_content(tmp_path)
+    library = Library(content, catalogs.supported, "fr")
+    whatson = EventsLibrary(content, catalogs.supported)
+    assistant = await start_app(standin, database, clock, library, catalogs, whatson)
+    try:
+        before = library.answerer
+        edit_title(content, "heating-set-point", "fr", "Titre jamais publié")
+        (content / "events" / "places.yaml").write_text("places: [oops", encoding="utf-8")
+        staff = standin.user(ADMIN_ID, "Staff", language_code="fr")
+        await staff.send("/reload")
+        [reply] = await staff.wait_for_messages(1)
+        assert "rien n’a été changé" in reply["text"] and "places.yaml" in reply["text"]
+        assert library.answerer is before  # the answers' edit is not in service either
+    finally:
+        await stop_app(assistant)
