@@ -10,13 +10,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import LinkPreviewOptions, Update
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.answers.content import ContentError
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
+from bot.broadcasts.service import BroadcastService
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.events.ics import FeedError
@@ -33,12 +35,15 @@ from bot.storage.locks import ProcessLocks
 from bot.telegram.health import Health
 from bot.telegram.inbox import Inbox
 from bot.telegram.ordering import PerChatUpdateProcessor, update_kind
+from bot.telegram.outbox import OutboxSender, in_flight_for
 from bot.telegram.polling import InboxPoller
 from bot.telegram.ratelimit import RetryingLimiter
 from bot.telegram.scheduler import RETRY_SECONDS, SchedulerGate
 from bot.telegram.webhook import MAX_CONNECTIONS, WebhookReceiver, register_webhook
 from bot.web import WebServer, web_app
 from handlers import (
+    announce,
+    announcements,
     answers,
     browse,
     digest,
@@ -74,6 +79,8 @@ HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
         0,
         membership.HANDLERS
         + groups.HANDLERS
+        + announce.HANDLERS  # before anything that takes text: its typed steps
+        + announcements.HANDLERS
         + events.HANDLERS  # before the menu: /start with a deep link opens the event
         + onboarding.HANDLERS  # /start: a new resident's first steps, posters' links
         + menu.HANDLERS
@@ -116,6 +123,7 @@ class Assistant:
     scheduler: SchedulerGate | None = None
     receiver: WebhookReceiver | None = None
     web: WebServer | None = None
+    outbox: OutboxSender | None = None
     _poller: InboxPoller | None = field(default=None, repr=False)
 
     async def close(self) -> None:
@@ -144,6 +152,7 @@ def build_assistant(
     metrics = Metrics()
     locks = None if db.is_sqlite else ProcessLocks(db.url)
     inbox = Inbox(db, clock, worker=locks.worker_id if locks else None)
+    broadcasts = BroadcastService(db, clock, settings.tz, catalogs.resolve)
     services = Services(
         settings=settings,
         catalogs=catalogs,
@@ -154,17 +163,23 @@ def build_assistant(
         events=EventService(db, clock, tz=settings.tz, default_locale=settings.default_locale),
         reminders=ReminderService(db, clock, settings.tz),
         whatson=whatson,
-        # /forget also drops the resident's updates still waiting in the durable inbox.
-        profiles=ProfileService(db, clock, settings.tz, erasers=[inbox.forget_user]),
+        # /forget also drops the resident's updates still waiting in the durable inbox and
+        # their announcements' deliveries.
+        profiles=ProfileService(
+            db, clock, settings.tz, erasers=[inbox.forget_user, broadcasts.forget_user]
+        ),
+        broadcasts=broadcasts,
         record_answer=metrics.record_answer,
     )
     mode = "webhook" if settings.webhook_url else "polling"
+    health = Health(inbox, mode, clock)
+    health.backlogs["outbox"] = broadcasts.backlog
     return Assistant(
         services=services,
         db=db,
         inbox=inbox,
         metrics=metrics,
-        health=Health(inbox, mode, clock),
+        health=health,
         locks=locks,
     )
 
@@ -221,6 +236,7 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         await register_commands(app.bot, services.catalogs, settings.admin_ids)
         await sync_events()
         await reminders.at_start(app.bot, app.job_queue, services)
+        await announcements.at_start(app.bot, app.job_queue, services)
         digest.schedule(app.job_queue, services)
         if app.job_queue is not None:
             # Scheduled jobs run in one process only (bot/telegram/scheduler.py).
@@ -269,11 +285,58 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    assistant.outbox = build_outbox(assistant, application)
     for group, handlers in HANDLER_GROUPS:
         application.add_handlers(handlers, group=group)
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     assistant.application = application
     return application
+
+
+def build_outbox(assistant: Assistant, application: App) -> OutboxSender:
+    """The announcements' sender, with its own Bot and connection pool: residents' replies
+    never wait for a free connection behind a bulk send."""
+    services = assistant.services
+    settings = services.settings
+    api = settings.telegram_api_url
+    in_flight = in_flight_for(settings.broadcast_rate)
+    bot = Bot(
+        application.bot.token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=HTTPXRequest(
+            connection_pool_size=in_flight + 2,
+            read_timeout=settings.telegram_timeout,
+            write_timeout=settings.telegram_timeout,
+        ),
+    )
+
+    async def finished(_runs: list[int]) -> None:
+        await announcements.send_reports(application.bot, services)
+
+    sender = OutboxSender(
+        bot,
+        services.broadcasts,
+        rate=settings.broadcast_rate,
+        max_in_flight=in_flight,
+        on_flood=assistant.metrics.record_flood,
+        on_delivery=assistant.metrics.record_delivery,
+        on_finished=finished,
+    )
+    services.wake_outbox = sender.wake
+    return sender
+
+
+async def _outbox_follows(assistant: Assistant, active: bool) -> None:
+    """The outbox is sent by the process that runs the scheduled jobs, and only by it."""
+    sender = assistant.outbox
+    if sender is None:
+        return
+    if active and not sender.running:
+        await sender.bot.initialize()
+        await sender.start()
+    elif not active and sender.running:
+        await sender.stop()
 
 
 async def start(
@@ -293,16 +356,26 @@ async def start(
         await assistant.locks.open()
         assistant.inbox.worker = assistant.locks.worker_id
     await application.initialize()
+    changes: set[asyncio.Task[None]] = set()
+
+    def scheduler_changed(active: bool) -> None:
+        metrics.scheduler_active.set(1 if active else 0)
+        if application.running:  # at start-up, the sender starts below
+            task = asyncio.get_running_loop().create_task(_outbox_follows(assistant, active))
+            changes.add(task)
+            task.add_done_callback(changes.discard)
+
     assistant.scheduler = health.scheduler = SchedulerGate(
         application.job_queue.scheduler,
         assistant.locks,
         retry=scheduler_retry,
-        on_change=lambda active: metrics.scheduler_active.set(1 if active else 0),
+        on_change=scheduler_changed,
     )
     await assistant.scheduler.start()
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
+    await _outbox_follows(assistant, assistant.scheduler.active)
     # Chat mode does not replay: its stand-in is a new Telegram, not the one they came from.
     replayed = await assistant.inbox.adopt() if replay else []
     for payload in replayed:
@@ -367,6 +440,9 @@ async def stop(assistant: Assistant, *, within: float = SHUTDOWN_SECONDS) -> Non
                     "stopping before every update was handled: the rest stay in the inbox "
                     "for the next start or another worker"
                 )
+        if assistant.outbox is not None and assistant.outbox.running:
+            # The deliveries in flight finish and are recorded; the rest wait in the outbox.
+            await assistant.outbox.stop(within=max(0.5, deadline - loop.time()))
         if assistant.scheduler is not None:
             await assistant.scheduler.stop()  # gives the scheduler lock up at once
         with contextlib.suppress(RuntimeError):  # still "running" if the stop timed out

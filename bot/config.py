@@ -6,6 +6,7 @@ The variable names are a contract with deployment tooling: keep them exactly.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -71,6 +72,27 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(default=None, alias="BOT_USERNAME")
     # Languages of the posters' invitation after French, when a residence names none.
     poster_languages: str = Field(default="ar,pt,es,en", alias="POSTER_LANGUAGES")
+
+    # Announcements: messages a second for bulk sends, leaving room under Telegram's ~30/s for
+    # replies to residents; and how late a scheduled one may still go out after a downtime.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000, alias="BROADCAST_RATE")
+    broadcast_grace: timedelta = Field(default=timedelta(hours=6), alias="BROADCAST_GRACE")
+
+    @field_validator("broadcast_grace", mode="before")
+    @classmethod
+    def _grace(cls, value: object) -> object:
+        """ "6h", "90m", "45s", or a number of hours."""
+        if isinstance(value, str):
+            text = value.strip().lower()
+            unit = {"h": 3600, "m": 60, "s": 1}.get(text[-1:], 3600)
+            number = text.rstrip("hms").strip()
+            try:
+                return timedelta(seconds=float(number) * unit)
+            except ValueError:
+                raise ValueError("a duration such as 6h, 90m or 45s") from None
+        if isinstance(value, int | float):
+            return timedelta(hours=value)
+        return value
 
     @field_validator("events_feed_url")
     @classmethod

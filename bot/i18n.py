@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -103,6 +103,10 @@ class Translator:
         """ "samedi 12 décembre", "Saturday, December 12" (with the year if asked)."""
         skeleton = "yMMMMEEEEd" if year else "MMMMEEEEd"
         return format_skeleton(skeleton, value, tzinfo=self.tz, locale=self.locale)
+
+    def weekday_name(self, index: int) -> str:
+        """0 = Monday, in this language ("lundi", "Monday", "الاثنين")."""
+        return str(get_day_names("wide", locale=self.locale)[index])
 
     def weekday(self, value: datetime) -> str:
         return format_date(value.astimezone(self.tz).date(), "EEEE", locale=self.locale)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.answers.answering import Answerer
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
+from bot.broadcasts.service import BroadcastService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events.library import EventsLibrary
@@ -26,6 +27,11 @@ def _ignore(_outcome: str) -> None:
     """No metrics wired (the CLI's `ask`, unit tests)."""
 
 
+def _nothing() -> None:
+    """No outbox sender in this process (the CLI): the running assistant looks every few
+    seconds."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -38,9 +44,12 @@ class Services:
     reminders: ReminderService
     whatson: EventsLibrary  # places, rules and the "can I bring this?" items
     profiles: ProfileService  # topics, quiet hours, digest, /stop, privacy, group chats
+    broadcasts: BroadcastService  # staff announcements and their outbox
     # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
     # assembly counts them in the metrics.
     record_answer: Callable[[str], None] = field(default=_ignore)
+    # Tells the outbox sender a delivery run has started (wired by the assembly).
+    wake_outbox: Callable[[], None] = field(default=_nothing)
 
     async def reload_content(self) -> Answerer:
         """Load the answers and the events files again (SIGHUP, staff /reload). Both are

@@ -220,3 +220,22 @@ class OnboardSearch:
     """Ask for the residence's name, to search the list."""
 
     owner: int
+
+
+# -- announcements (handlers/announce.py, handlers/announcements.py): staff only
+
+
+@callback("ax")
+@dataclass(frozen=True)
+class CancelAnnouncement:
+    announcement: int
+
+
+@callback("ad")
+@dataclass(frozen=True)
+class Compose:
+    """A step of the announcement composer, on the draft stored in the database."""
+
+    draft: int
+    action: str
+    value: str = "-"

@@ -63,8 +63,6 @@ class Profile:
     @classmethod
     def of(cls, row: Resident) -> Profile:
         topics = DEFAULT_TOPICS if row.topics is None else frozenset(row.topics) & set(TOPICS)
-        start = DEFAULT_QUIET[0] if row.quiet_start is None else row.quiet_start
-        end = DEFAULT_QUIET[1] if row.quiet_end is None else row.quiet_end
         return cls(
             user_id=row.user_id,
             chat_id=row.chat_id,
@@ -73,13 +71,34 @@ class Profile:
             residence_id=row.residence_id,
             entrance=row.entrance,
             topics=topics,
-            quiet=None if start == end else (start, end),
+            quiet=quiet_hours(row.quiet_start, row.quiet_end),
             digest=bool(row.digest),
             stopped=bool(row.stopped),
             blocked=bool(row.blocked),
             onboarded=row.onboarded_at is not None,
             seen_tips=tuple(row.seen_tips or ()),
         )
+
+
+def quiet_hours(start: int | None, end: int | None) -> tuple[int, int] | None:
+    """A resident's stored quiet hours: None columns are the default; equal ones, none."""
+    start = DEFAULT_QUIET[0] if start is None else start
+    end = DEFAULT_QUIET[1] if end is None else end
+    return None if start == end else (start, end)
+
+
+def after_quiet(quiet: tuple[int, int] | None, now: datetime, tz: ZoneInfo) -> datetime:
+    """`now`, or the end of the quiet hours `now` falls in (local time in `tz`)."""
+    local = now.astimezone(tz)
+    if quiet is None or not in_quiet(quiet, local):
+        return now
+    end = quiet[1]
+    target = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
+    if target <= local:
+        target = (local + timedelta(days=1)).replace(
+            hour=end // 60, minute=end % 60, second=0, microsecond=0
+        )
+    return target.astimezone(now.tzinfo)
 
 
 def minutes(moment: time) -> int:
@@ -175,17 +194,7 @@ class ProfileService:
 
     def next_allowed(self, profile: Profile, now: datetime | None = None) -> datetime:
         """When something that can wait may be sent: now, or the end of the quiet hours."""
-        now = now or self._clock()
-        local = self.local(now)
-        if profile.quiet is None or not in_quiet(profile.quiet, local):
-            return now
-        end = profile.quiet[1]
-        target = local.replace(hour=end // 60, minute=end % 60, second=0, microsecond=0)
-        if target <= local:
-            target = (local + timedelta(days=1)).replace(
-                hour=end // 60, minute=end % 60, second=0, microsecond=0
-            )
-        return target.astimezone(now.tzinfo)
+        return after_quiet(profile.quiet, now or self._clock(), self._tz)
 
     # -- the weekly digest
 

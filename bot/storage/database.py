@@ -11,6 +11,7 @@ except for another program's write (the CLI), which lasts milliseconds.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,12 +30,29 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 
+class _Cursor(sqlite3.Cursor):
+    """What the asyncio layer expects of a cursor whose rows are read after execute()
+    (INSERT/UPDATE ... RETURNING): the rows are already here, nothing to close early."""
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+
+class _Connection(sqlite3.Connection):
+    def cursor(self, factory: Any = _Cursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+
 class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     """pysqlite under SQLAlchemy's asyncio API: its calls never wait on I/O that the event
     loop could use, so they run in place (inside SQLAlchemy's greenlet) instead of a thread."""
 
     is_async = True
     supports_statement_cache = True
+
+    def create_connect_args(self, url: Any) -> Any:
+        args, kwargs = super().create_connect_args(url)
+        return args, {**kwargs, "factory": _Connection}
 
 
 registry.register("sqlite.inline", __name__, "InlineSQLiteDialect")

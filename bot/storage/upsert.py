@@ -32,3 +32,10 @@ def upsert(
     return stmt.on_conflict_do_update(
         index_elements=list(key), set_={name: stmt.excluded[name] for name in columns}
     )
+
+
+def insert_new(dialect: str, table: Table, *, key: Iterable[str]) -> Insert:
+    """INSERT ... ON CONFLICT (key) DO NOTHING, for executemany with a list of rows: compiled
+    once, where `upsert` with thousands of rows compiles a statement as long."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(key))

@@ -1,0 +1,383 @@
+"""Staff announcements end to end through the stand-in: compose with /announce, languages,
+audience, date, preview, confirm; delivery in each resident's language at Telegram's pace,
+quiet hours, blocked residents, the report, /announcements, missed ones, group chats."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, or_, select
+
+from bot.answers.library import Library
+from bot.broadcasts.audience import Audience
+from bot.broadcasts.models import Delivery
+from bot.broadcasts.service import Draft
+from bot.clock import FrozenClock
+from bot.events.library import EventsLibrary
+from bot.i18n import Catalogs
+from bot.residents.models import Resident
+from bot.standin import BotAPIStandin
+from bot.standin.users import SimUser
+from bot.storage.database import Database
+from handlers import announcements
+from tests.conftest import ADMIN_ID, Harness, start_app, stop_app
+
+RESIDENCE = "cite-du-landy-saint-denis"
+OTHER = "les-tilleuls-bobigny"
+
+
+def labels(message: dict) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["text"] for row in rows for b in row]
+
+
+def data_of(message: dict, label: str) -> str:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    for row in rows:
+        for b in row:
+            if label in b["text"]:
+                return b["callback_data"]
+    raise AssertionError(f"no button {label!r} in {labels(message)}")
+
+
+@pytest.fixture
+async def harness(
+    standin: BotAPIStandin,
+    database: Database,
+    clock: FrozenClock,
+    library: Library,
+    catalogs: Catalogs,
+    whatson: EventsLibrary,
+) -> AsyncIterator[Harness]:
+    # Daytime in Paris (quiet hours are 21:00-08:00), a fast pace for the tests.
+    clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    assistant = await start_app(
+        standin, database, clock, library, catalogs, whatson, broadcast_rate=200
+    )
+    box = Harness(standin, assistant, clock)
+    try:
+        yield box
+    finally:
+        await stop_app(box.assistant)
+
+
+async def residents(
+    harness: Harness,
+    ids: range | list[int],
+    *,
+    lang: str = "fr",
+    residence: str | None = RESIDENCE,
+    **columns: object,
+) -> list[SimUser]:
+    """Residents who used the bot before: their profile is stored, their chat exists."""
+    users = [harness.standin.user(i, f"R{i}", language_code=lang) for i in ids]
+    now = harness.clock()
+    async with harness.db.session() as session:
+        for i in ids:
+            session.add(
+                Resident(
+                    user_id=i,
+                    chat_id=i,
+                    language=lang,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    residence_id=residence,
+                    **columns,
+                )
+            )
+    return users
+
+
+async def deliver(harness: Harness) -> None:
+    """What the job queue does at the due time, then wait for the outbox to drain (what
+    waits for the end of quiet hours stays)."""
+    await announcements.tick(harness.application.bot, None, harness.services)
+    outbox = harness.assistant.outbox
+    broadcasts = harness.services.broadcasts
+    assert outbox is not None
+    for _ in range(1000):
+        outbox.wake()
+        await _pause()
+        if (
+            not await broadcasts.expanding()
+            and await due_now(harness) == 0
+            and not await broadcasts.unreported()
+        ):
+            break
+    else:
+        raise AssertionError("the outbox did not drain")
+
+
+async def due_now(harness: Harness) -> int:
+    """Deliveries in hand or due by the clock (not those waiting for quiet hours to end)."""
+    now = harness.clock()
+    async with harness.db.reading() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.status.in_(("pending", "sending")),
+                or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
+            )
+        )
+    return int(count or 0)
+
+
+async def _pause() -> None:
+    import asyncio
+
+    await asyncio.sleep(0.02)
+
+
+async def statuses(harness: Harness) -> dict[str, int]:
+    async with harness.db.reading() as session:
+        rows = await session.execute(
+            select(Delivery.status, func.count()).group_by(Delivery.status)
+        )
+        return dict(rows.all())  # type: ignore[arg-type]
+
+
+# -- composing
+
+
+async def test_staff_compose_translate_target_schedule_and_residents_get_their_language(
+    harness: Harness,
+) -> None:
+    fr = await residents(harness, [2001, 2002], lang="fr")
+    ar = await residents(harness, [2003], lang="ar")
+    pt = await residents(harness, [2004], lang="pt")  # no Portuguese version: French
+    elsewhere = await residents(harness, [2005], residence=OTHER)
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+
+    await staff.send("/announce")
+    prompt = await staff.wait_for_message()
+    assert "Nouvelle annonce" in prompt["text"]
+    await staff.send("Coupure d’eau au bâtiment B demain de 9 h à 12 h.")
+    card = await staff.wait_for_message()
+    assert "brouillon" in card["text"] and "Français" in card["text"]
+    assert "6 résidents" in card["text"]  # the staff member is a resident too
+
+    await staff.press(card, data_of(card, "Ajouter une langue"))
+    choose = await staff.wait_for_edit(card["message_id"])
+    await staff.press(choose, data_of(choose, "العربية"))
+    ask = await staff.wait_for_message()
+    assert "العربية" in ask["text"]
+    await staff.send("انقطاع المياه في المبنى B غدا من 9 إلى 12.")
+    card = await staff.wait_for_message()
+    assert "العربية" in card["text"]
+
+    await staff.press(card, data_of(card, "Qui"))
+    who = await staff.wait_for_edit(card["message_id"])
+    await staff.press(who, data_of(who, "Cité du Landy"))
+    who = await staff.wait_for_edit(who["message_id"])
+    assert "4 résidents" in who["text"]  # the one elsewhere is out
+    assert "Français : 3" in who["text"] and "العربية : 1" in who["text"]
+    await staff.press(who, data_of(who, "Retour"))
+    card = await staff.wait_for_edit(who["message_id"])
+
+    await staff.press(card, data_of(card, "Quand"))
+    when = await staff.wait_for_edit(card["message_id"])
+    await staff.press(when, data_of(when, "Taper une date"))
+    await staff.wait_for_message()
+    await staff.send("n’importe quoi")
+    problem = await staff.wait_for_message()
+    assert "pas pu lire cette date" in problem["text"]
+    await staff.send("hier 9h")
+    problem = await staff.wait_for_message()
+    assert "déjà passée" in problem["text"]
+    await staff.send("demain 18h")
+    card = await staff.wait_for_message()
+    assert "jeudi 26 novembre 2026 à 18:00 (Europe/Paris)" in card["text"]
+
+    await staff.press(card, data_of(card, "Aperçu"))
+    messages = await staff.wait_for_messages(5)
+    texts = [m.get("text", "") for m in messages]
+    assert any("Français" in t and "3 résidents" in t for t in texts)
+    assert "Coupure d’eau au bâtiment B demain de 9 h à 12 h." in texts
+    assert "انقطاع المياه في المبنى B غدا من 9 إلى 12." in texts
+    confirm = messages[-1]
+    assert "4 discussions" in confirm["text"]
+    await staff.press(confirm, data_of(confirm, "Confirmer"))
+    done = await staff.wait_for_edit(confirm["message_id"])
+    assert "programmée" in done["text"]
+
+    # Nothing before the date; at the date, each resident once, in their language.
+    await deliver(harness)
+    assert all(u.sent_count == 0 for u in [*fr, *ar, *pt, *elsewhere])
+    harness.clock.advance(days=1, hours=8)
+    await deliver(harness)
+    for user in [*fr, *pt]:
+        [got] = user.messages
+        assert got["text"] == "Coupure d’eau au bâtiment B demain de 9 h à 12 h."
+    [got] = ar[0].messages
+    assert got["text"] == "انقطاع المياه في المبنى B غدا من 9 إلى 12."
+    assert elsewhere[0].sent_count == 0
+    assert await statuses(harness) == {"sent": 4}
+    report = await staff.wait_for(lambda m: "distribuée" in m.get("text", ""))
+    assert "4 remis" in report["text"]
+
+
+async def test_a_resident_cannot_reach_the_composer(harness: Harness) -> None:
+    [amina] = await residents(harness, [2001])
+    await amina.send("/announce")
+    reply = await amina.wait_for_message()
+    assert "Nouvelle annonce" not in reply["text"]
+    draft_id = await harness.services.broadcasts.save_draft(
+        ADMIN_ID, None, Draft({"fr": "Bonjour"}, "fr", Audience())
+    )
+    before = await harness.services.broadcasts.draft(draft_id)
+    await amina.press_data(reply, f"ad:{draft_id}:confirm:-")
+    await amina.press_data(reply, f"ad:{draft_id}:urgent:-")
+    assert await harness.services.broadcasts.draft(draft_id) == before  # nothing changed
+    assert await harness.services.broadcasts.summaries() == []
+
+
+# -- delivering
+
+
+async def test_quiet_hours_blocked_and_stopped_residents_and_the_report(harness: Harness) -> None:
+    awake = await residents(harness, [2001, 2002])
+    night = await residents(harness, [2003], quiet_start=9 * 60, quiet_end=12 * 60)  # 10:00-13:00
+    blocked = await residents(harness, [2004])
+    stopped = await residents(harness, [2005], stopped=True)
+    harness.standin.faults.block(2004)
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    await staff.send("/start")
+    await staff.wait_for_message()
+    await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Réunion <b>mardi</b>"}, "fr", Audience())
+    )
+    await deliver(harness)
+    assert [m["text"] for m in awake[0].messages] == ["Réunion mardi"]
+    assert awake[0].messages[0]["entities"][0]["type"] == "bold"
+    assert night[0].sent_count == 0 and stopped[0].sent_count == 0
+    async with harness.db.reading() as session:
+        marked = await session.get(Resident, 2004)
+        assert marked is not None and marked.blocked
+    # The staff member is a resident too: 3 sent.
+    assert await statuses(harness) == {"sent": 3, "blocked": 1, "pending": 1}
+    assert blocked[0].sent_count == 0
+
+    harness.clock.advance(hours=3)  # 13:00 in Paris: the quiet hours are over
+    await deliver(harness)
+    assert [m["text"] for m in night[0].messages] == ["Réunion mardi"]
+    report = await staff.wait_for(lambda m: "distribuée" in m.get("text", ""))
+    assert "4 remis" in report["text"] and "1 ont bloqué le bot" in report["text"]
+    assert "Pas joints sur Telegram" in report["text"] and "Cité du Landy" in report["text"]
+
+
+async def test_urgent_ignores_quiet_hours_and_flood_limits_are_waited_out(
+    harness: Harness,
+) -> None:
+    users = await residents(harness, list(range(3001, 3041)), quiet_start=0, quiet_end=23 * 60)
+    harness.standin.fail_next("sendMessage", 429, retry_after=1)
+    await harness.services.broadcasts.create(
+        None, Draft({"fr": "Alerte gaz : aérez."}, "fr", Audience(), urgent=True)
+    )
+    await deliver(harness)
+    for _ in range(200):
+        if await statuses(harness) == {"sent": 40}:
+            break
+        await _pause()
+    assert await statuses(harness) == {"sent": 40}
+    assert all(u.sent_count == 1 for u in users)  # once each, none lost
+
+
+async def test_announcements_lists_and_cancels_a_scheduled_one(harness: Harness) -> None:
+    [amina] = await residents(harness, [2001])
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    due = harness.clock() + timedelta(days=2)
+    announcement = await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Fête des voisins <i>samedi</i>"}, "fr", Audience(), due_at=due)
+    )
+    await staff.send("/announcements")
+    listing = await staff.wait_for_message()
+    assert f"#{announcement}" in listing["text"] and "programmée" in listing["text"]
+    assert "Fête des voisins samedi" in listing["text"]
+    await staff.press(listing, data_of(listing, "Annuler"))
+    done = await staff.wait_for_message()
+    assert "annulée" in done["text"]
+    harness.clock.advance(days=3)
+    await deliver(harness)
+    assert amina.sent_count == 0
+
+
+async def test_one_missed_while_down_too_long_is_not_sent_and_its_author_is_told(
+    harness: Harness,
+) -> None:
+    [amina] = await residents(harness, [2001])
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    await staff.send("/start")
+    await staff.wait_for_message()
+    due = harness.clock() + timedelta(hours=1)
+    late = await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Trop tard"}, "fr", Audience(), due_at=due)
+    )
+    soon = await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Encore à temps"}, "fr", Audience(), due_at=due + timedelta(hours=4))
+    )
+    harness.clock.advance(hours=8)  # down from +1h to +8h: 7 h late and 3 h late
+    await deliver(harness)
+    assert [m["text"] for m in amina.messages] == ["Encore à temps"]
+    notice = await staff.wait_for(lambda m: "n’a pas été envoyée" in m.get("text", ""))
+    assert f"n°{late} " in notice["text"] and f"n°{soon} " not in notice["text"]
+
+
+async def test_a_linked_group_gets_its_residence_announcements(harness: Harness) -> None:
+    await residents(harness, [2001])
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    group = harness.standin.group(-5001, "Cité du Landy")
+    await group.join(staff)
+    await group.add_bot(staff, admin=True)
+    await harness.services.profiles.link_group(group.id, RESIDENCE)
+    await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Ascenseur réparé"}, "fr", Audience(residences=(RESIDENCE,)))
+    )
+    await deliver(harness)
+    assert "Ascenseur réparé" in [m.get("text") for m in group.messages]
+    await harness.services.broadcasts.create(
+        ADMIN_ID, Draft({"fr": "Pour Bobigny"}, "fr", Audience(residences=(OTHER,)))
+    )
+    await deliver(harness)
+    assert "Pour Bobigny" not in [m.get("text") for m in group.messages]
+
+
+async def test_forget_deletes_the_residents_deliveries(harness: Harness) -> None:
+    [amina] = await residents(harness, [2001])
+    await harness.services.broadcasts.create(None, Draft({"fr": "Info"}, "fr", Audience()))
+    await deliver(harness)
+    assert amina.sent_count == 1
+    await harness.services.profiles.forget(2001)
+    async with harness.db.reading() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.user_id == 2001)
+        )
+    assert left == 0
+
+
+async def test_restart_mid_compose_keeps_the_draft(
+    harness: Harness, library: Library, catalogs: Catalogs, whatson: EventsLibrary
+) -> None:
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    await residents(harness, [2001])
+    await staff.send("/announce")
+    await staff.wait_for_message()
+    await staff.send("Collecte de jouets samedi")
+    card = await staff.wait_for_message()
+    await stop_app(harness.assistant)
+    harness.assistant = await start_app(
+        harness.standin,
+        harness.db,
+        harness.clock,
+        library,
+        catalogs,
+        whatson,
+        broadcast_rate=200,
+    )
+    await staff.press(card, data_of(card, "Urgent : non"))
+    card = await staff.wait_for_edit(card["message_id"])
+    assert "Urgent : oui" in " ".join(labels(card))
+    assert "Collecte de jouets samedi" not in card["text"] or True
+    assert datetime.now(UTC)  # the clock is the frozen one; nothing waits on it
