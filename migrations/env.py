@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 import bot.answers.models
 import bot.events.models
 import bot.residents.models
+import bot.staff.models
 import bot.telegram.inbox  # noqa: F401  (each capability's models join Base.metadata)
 from bot.storage.base import Base
 from bot.storage.database import Database
