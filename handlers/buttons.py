@@ -220,3 +220,16 @@ class OnboardSearch:
     """Ask for the residence's name, to search the list."""
 
     owner: int
+
+
+# -- staff (handlers/staff.py). Registered with staff=True: the guard (handlers/access.py)
+# refuses every press by someone who is not staff, whatever the data says.
+
+
+@callback("sa", staff=True)
+@dataclass(frozen=True)
+class AddStaff:
+    """ "Add as staff" under a forwarded message: the person and the name Telegram gave."""
+
+    user: int
+    name: str  # NO_NAME when Telegram gave none; cut to fit the 64 bytes
