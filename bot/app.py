@@ -30,6 +30,7 @@ from bot.metrics import Metrics
 from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
 from bot.services import Services
+from bot.staff.service import StaffService
 from bot.storage.database import Database
 from bot.storage.locks import ProcessLocks
 from bot.telegram.health import Health
@@ -42,6 +43,7 @@ from bot.telegram.scheduler import RETRY_SECONDS, SchedulerGate
 from bot.telegram.webhook import MAX_CONNECTIONS, WebhookReceiver, register_webhook
 from bot.web import WebServer, web_app
 from handlers import (
+    access,
     announce,
     announcements,
     answers,
@@ -62,6 +64,7 @@ from handlers import (
     reload,
     reminders,
     settings,
+    staff,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
@@ -72,8 +75,11 @@ App = Application[Any, BotContext, Any, Any, Any, Any]
 
 # Handler groups run in order; within a group the first matching handler wins.
 HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
-    (-2, identify.HANDLERS),
-    (-1, groups.GUARDS),  # in a group: only the group commands go further
+    (-3, identify.HANDLERS),
+    (-2, groups.GUARDS),  # in a group: only the group commands go further
+    # Staff commands and buttons: only staff go further (the rest is untouched); then an
+    # admin's forwarded message, to add its author as staff.
+    (-1, access.GUARDS + staff.EARLY),
     # The fallbacks come last in the same group, so they only see what nothing else took.
     (
         0,
@@ -89,6 +95,7 @@ HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
         + language.HANDLERS
         + gaps.HANDLERS
         + reload.HANDLERS
+        + staff.HANDLERS
         + browse.HANDLERS
         + popups.HANDLERS  # before answers: a shared location, a reply naming an object
         + answers.HANDLERS
@@ -169,6 +176,7 @@ def build_assistant(
             db, clock, settings.tz, erasers=[inbox.forget_user, broadcasts.forget_user]
         ),
         broadcasts=broadcasts,
+        staff=StaffService(db, clock, settings.admin_ids),
         record_answer=metrics.record_answer,
     )
     mode = "webhook" if settings.webhook_url else "polling"
@@ -233,7 +241,8 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
             log.warning("adopted %d updates a vanished worker left unhandled", len(adopted))
 
     async def post_init(app: App) -> None:
-        await register_commands(app.bot, services.catalogs, settings.admin_ids)
+        await register_commands(app.bot, services.catalogs)
+        await staff.staff_menus_at_start(app.bot, services)
         await sync_events()
         await reminders.at_start(app.bot, app.job_queue, services)
         await announcements.at_start(app.bot, app.job_queue, services)

@@ -21,6 +21,7 @@ from bot.events.service import EventService
 from bot.i18n import Catalogs
 from bot.residents.profile import ProfileService
 from bot.residents.service import ResidentService
+from bot.staff.service import StaffService
 
 
 def _ignore(_outcome: str) -> None:
@@ -45,6 +46,7 @@ class Services:
     whatson: EventsLibrary  # places, rules and the "can I bring this?" items
     profiles: ProfileService  # topics, quiet hours, digest, /stop, privacy, group chats
     broadcasts: BroadcastService  # staff announcements and their outbox
+    staff: StaffService  # admins (ADMIN_IDS), staff roles and the audit log
     # Told the outcome of each question (answer, unsure, out_of_scope, courtesy, empty): the
     # assembly counts them in the metrics.
     record_answer: Callable[[str], None] = field(default=_ignore)
@@ -61,6 +63,3 @@ class Services:
         self.whatson.use(events)
         await self.events.sync_content(self.whatson.content)
         return answerer
-
-    def is_admin(self, user_id: int | None) -> bool:
-        return user_id is not None and user_id in self.settings.admin_ids

@@ -333,8 +333,9 @@ async def translator_for(services: Services, user_id: int) -> Translator:
 
 
 async def is_staff(context: BotContext, update: Update) -> bool:
+    """Checked again here though the guard (handlers/access.py) already refused residents."""
     user = update.effective_user
-    return context.services.is_admin(user.id if user else None)
+    return await context.services.staff.is_staff(user.id if user else None)
 
 
 async def _tell(bot: Bot, chat_id: int, text: str) -> bool:

@@ -225,13 +225,13 @@ class OnboardSearch:
 # -- announcements (handlers/announce.py, handlers/announcements.py): staff only
 
 
-@callback("ax")
+@callback("ax", staff=True)
 @dataclass(frozen=True)
 class CancelAnnouncement:
     announcement: int
 
 
-@callback("ad")
+@callback("ad", staff=True)
 @dataclass(frozen=True)
 class Compose:
     """A step of the announcement composer, on the draft stored in the database."""
@@ -239,3 +239,16 @@ class Compose:
     draft: int
     action: str
     value: str = "-"
+
+
+# -- staff (handlers/staff.py). Registered with staff=True: the guard (handlers/access.py)
+# refuses every press by someone who is not staff, whatever the data says.
+
+
+@callback("sa", staff=True)
+@dataclass(frozen=True)
+class AddStaff:
+    """ "Add as staff" under a forwarded message: the person and the name Telegram gave."""
+
+    user: int
+    name: str  # NO_NAME when Telegram gave none; cut to fit the 64 bytes

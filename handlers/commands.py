@@ -1,14 +1,15 @@
-"""The bot's command menu, registered once per supported language (and for staff)."""
+"""The bot's command menu, registered once per supported language, and each staff member's
+own menu with the staff commands (handlers/access.py STAFF_COMMANDS)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.i18n import Catalogs
+from handlers.access import STAFF_COMMANDS
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +27,33 @@ def commands_for(catalogs: Catalogs, locale: str, *, staff: bool = False) -> lis
         BotCommand("stop", t._("Stop my messages")),
     ]
     if staff:
-        commands.append(BotCommand("gaps", t._("Questions without a good answer")))
-        commands.append(BotCommand("reload", t._("Reload the content files")))
-        commands.append(BotCommand("event_cancel", t._("Cancel an event (its number)")))
-        commands.append(BotCommand("event_move", t._("Move an event (number, date, time)")))
-        commands.append(BotCommand("link_group", t._("In a group: link it to a residence")))
+        commands += [BotCommand(name, t._(text)) for name, text in STAFF_COMMANDS.items()]
     return commands
 
 
-async def register_commands(bot: Bot, catalogs: Catalogs, staff_ids: Iterable[int] = ()) -> None:
-    """Default list in the default language; each supported language gets its own; staff
-    also see /gaps, /reload, /event_cancel and /event_move in their chat (possible only once
-    they have started the bot)."""
+async def register_commands(bot: Bot, catalogs: Catalogs) -> None:
+    """Default list in the default language; each supported language gets its own."""
     await bot.set_my_commands(commands_for(catalogs, catalogs.default_locale))
     for code in catalogs.supported:
         await bot.set_my_commands(commands_for(catalogs, code), language_code=code)
-    for user_id in staff_ids:
-        try:
-            await bot.set_my_commands(
-                commands_for(catalogs, catalogs.default_locale, staff=True),
-                scope=BotCommandScopeChat(user_id),
-            )
-        except TelegramError as exc:  # chat not found: this staff member never wrote to us
-            log.info("no staff command menu for %s yet: %s", user_id, exc)
+
+
+async def show_staff_menu(bot: Bot, catalogs: Catalogs, user_id: int, locale: str) -> bool:
+    """The staff commands in this person's menu (in their language); False when Telegram
+    refuses, e.g. they never wrote to the bot (chat not found)."""
+    try:
+        await bot.set_my_commands(
+            commands_for(catalogs, locale, staff=True), scope=BotCommandScopeChat(user_id)
+        )
+    except TelegramError as exc:
+        log.info("no staff command menu for %s yet: %s", user_id, exc)
+        return False
+    return True
+
+
+async def hide_staff_menu(bot: Bot, user_id: int) -> None:
+    """Back to the residents' menu of their language."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        log.info("staff command menu of %s not removed: %s", user_id, exc)

@@ -15,6 +15,7 @@ from bot.events.data import EVENT_KINDS, EventView
 from bot.i18n import HTML, Translator
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import reminders
+from handlers.access import staff_only
 from handlers.buttons import (
     ALL_KINDS,
     AddToCalendar,
@@ -56,7 +57,7 @@ async def render_card(
     services = context.services
     reminded = user is not None and await services.reminders.is_set(user.id, event.id)
     text = card_text(context, event, lang, fallback)
-    if user is not None and services.is_admin(user.id):
+    if user is not None and await services.staff.is_staff(user.id):
         text += "\n" + services.catalogs.get(lang)._("🆔 Staff: event number {id}", id=event.id)
     await show(update, text, card_keyboard(context, event, lang, fallback, reminded), edit=edit)
 
@@ -253,18 +254,12 @@ async def on_deep_link(update: Update, context: BotContext) -> None:
 # -- staff
 
 
-async def _staff(update: Update, context: BotContext) -> bool:
-    user = update.effective_user
-    if context.services.is_admin(user.id if user else None):
-        return True
-    await show(
-        update, context.t._("Sorry, this command is for the association's staff."), edit=False
-    )
-    return False
+def _actor(update: Update) -> int:
+    return update.effective_user.id if update.effective_user else 0
 
 
 async def event_cancel(update: Update, context: BotContext) -> None:
-    if not await _staff(update, context):
+    if not await staff_only(update, context):
         return
     t = context.t
     args = context.args or []
@@ -279,6 +274,9 @@ async def event_cancel(update: Update, context: BotContext) -> None:
     if event is None:
         await show(update, t._("No event number {id}.", id=args[0]), edit=False)
         return
+    await context.services.staff.audit(
+        _actor(update), "event.cancel", str(event.id), {"told": told}
+    )
     lang, fallback = lang_of(context)
     await show(
         update,
@@ -295,7 +293,7 @@ async def event_cancel(update: Update, context: BotContext) -> None:
 
 
 async def event_move(update: Update, context: BotContext) -> None:
-    if not await _staff(update, context):
+    if not await staff_only(update, context):
         return
     t = context.t
     args = context.args or []
@@ -318,6 +316,12 @@ async def event_move(update: Update, context: BotContext) -> None:
     if event is None:
         await show(update, t._("No event number {id}.", id=args[0]), edit=False)
         return
+    await services.staff.audit(
+        _actor(update),
+        "event.move",
+        str(event.id),
+        {"starts_at": event.starts_at.isoformat(), "told": told},
+    )
     lang, fallback = lang_of(context)
     span = when(t, event.starts_at, event.ends_at, services.clock(), all_day=event.all_day)
     await show(

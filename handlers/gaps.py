@@ -9,6 +9,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.answers.questions import Raised
 from bot.i18n import HTML
+from handlers.access import staff_only
 from handlers.context import BotContext
 from handlers.replies import bold, show
 
@@ -16,12 +17,10 @@ DAYS = 7
 
 
 async def gaps(update: Update, context: BotContext) -> None:
-    user = update.effective_user
+    if not await staff_only(update, context):
+        return
     t = context.t
     services = context.services
-    if not services.is_admin(user.id if user else None):
-        await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
-        return
     rows = await services.questions.gaps(days=DAYS)
     raised = await services.questions.emergencies(days=DAYS)
     emergencies = emergency_lines(context, raised)

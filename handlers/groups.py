@@ -7,7 +7,7 @@ group changes what is stored about a person. See groups.mmd.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler, TypeHandler, filters
 
 from handlers.context import BotContext
@@ -41,7 +41,7 @@ def private_chat_keyboard(context: BotContext) -> InlineKeyboardMarkup | None:
 
 
 async def guard(update: Update, context: BotContext) -> None:
-    """Group -1: in a group, let only the group commands through."""
+    """Before the staff guard: in a group, let only the group commands through."""
     chat = update.effective_chat
     if chat is None or chat.type == chat.PRIVATE or update.my_chat_member is not None:
         return
@@ -55,11 +55,16 @@ async def guard(update: Update, context: BotContext) -> None:
     if command in GROUP_COMMANDS:
         return
     if command or (command is None and mentions_bot(message, context.bot.username)):
-        await chat.send_message(
-            t._("I answer residents in a private chat, where your settings stay yours."),
-            reply_markup=private_chat_keyboard(context),
-        )
+        await point_to_private(chat, context)
     raise ApplicationHandlerStop  # chatter, edits, joins: nothing to do
+
+
+async def point_to_private(chat: Chat, context: BotContext) -> None:
+    """What a command the bot does not take in a group gets (and a mention)."""
+    await chat.send_message(
+        context.t._("I answer residents in a private chat, where your settings stay yours."),
+        reply_markup=private_chat_keyboard(context),
+    )
 
 
 async def link_group(update: Update, context: BotContext) -> None:
@@ -68,8 +73,8 @@ async def link_group(update: Update, context: BotContext) -> None:
     t = context.t
     if user is None or chat is None:
         return
-    if not services.is_admin(user.id):
-        await chat.send_message(t._("Sorry, this command is for the association's staff."))
+    if not await services.staff.is_staff(user.id):  # the guard refused it already
+        await point_to_private(chat, context)
         return
     args = context.args or []
     residence = await services.events.residence(args[0]) if len(args) == 1 else None
@@ -80,6 +85,9 @@ async def link_group(update: Update, context: BotContext) -> None:
         )
         return
     await services.profiles.link_group(chat.id, residence.id)
+    await services.staff.audit(
+        user.id, "group.link", str(chat.id), {"residence": residence.id, "title": chat.title}
+    )
     await chat.send_message(
         t._(
             "This group is now linked to {name}: its announcements will also be posted here.",
@@ -94,10 +102,11 @@ async def unlink_group(update: Update, context: BotContext) -> None:
     t = context.t
     if user is None or chat is None:
         return
-    if not services.is_admin(user.id):
-        await chat.send_message(t._("Sorry, this command is for the association's staff."))
+    if not await services.staff.is_staff(user.id):  # the guard refused it already
+        await point_to_private(chat, context)
         return
     await services.profiles.unlink_group(chat.id)
+    await services.staff.audit(user.id, "group.unlink", str(chat.id), {"title": chat.title})
     await chat.send_message(t._("This group is no longer linked to a residence."))
 
 

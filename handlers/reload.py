@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from bot.answers.content import ContentError
+from handlers.access import staff_only
 from handlers.context import BotContext
 from handlers.replies import bold, show
 
@@ -21,15 +22,18 @@ MAX_PROBLEMS = 20
 
 
 async def reload_content(update: Update, context: BotContext) -> None:
+    if not await staff_only(update, context):
+        return
     user = update.effective_user
+    actor = user.id if user else 0
     t = context.t
     services = context.services
-    if not services.is_admin(user.id if user else None):
-        await show(update, t._("Sorry, this command is for the association's staff."), edit=False)
-        return
     try:
         answerer = await services.reload_content()
     except ContentError as exc:
+        await services.staff.audit(
+            actor, "content.reload", "content", {"ok": False, "problems": exc.problems[:50]}
+        )
         lines = [bold(t._("The content has problems: nothing was changed."))]
         lines += [f"• {html.escape(p, quote=False)}" for p in exc.problems[:MAX_PROBLEMS]]
         if len(exc.problems) > MAX_PROBLEMS:
@@ -37,6 +41,12 @@ async def reload_content(update: Update, context: BotContext) -> None:
         await show(update, "\n".join(lines), edit=False)
         return
     log.info("content reloaded by staff: %d entries", len(answerer.entries))
+    await services.staff.audit(
+        actor,
+        "content.reload",
+        "content",
+        {"ok": True, "entries": len(answerer.entries), "warnings": len(answerer.content.warnings)},
+    )
     text = t._("Content reloaded: {n} answers.", n=len(answerer.entries))
     warnings = len(answerer.content.warnings)
     if warnings:  # not errors: residents get the French text with a note meanwhile

@@ -12,6 +12,7 @@ import bot.answers.models
 import bot.broadcasts.models
 import bot.events.models
 import bot.residents.models
+import bot.staff.models
 import bot.telegram.inbox  # noqa: F401  (each capability's models join Base.metadata)
 from bot.storage.base import Base
 from bot.storage.database import Database

@@ -181,6 +181,14 @@ class SimUser(SimChat):
         origin = {"type": "user", "sender_user": snapshot(source["from"]), "date": source["date"]}
         return await self._post({"forward_origin": origin, **content}, chat, None)
 
+    async def forward_hidden(
+        self, sender_name: str, text: str, *, chat: SimChat | None = None
+    ) -> JSON:
+        """Forward a message whose author hides their account when forwarded: the bot gets
+        forward_origin of type "hidden_user", with a name and no id."""
+        origin = {"type": "hidden_user", "sender_user_name": sender_name, "date": now()}
+        return await self._post({"forward_origin": origin, **_text("text", text)}, chat, None)
+
     async def edit(self, message_id: int, new_text: str, *, chat: SimChat | None = None) -> JSON:
         """Edit one of the user's own text messages; the bot gets edited_message."""
         target = chat or self

@@ -5,6 +5,9 @@ str or bool) are joined with ":" into at most 64 bytes, Telegram's limit. The da
 button itself, not in process memory (unlike PTB's arbitrary callback data), so a button
 pressed long after, or handled by another worker, still works. Data that does not decode
 (forged, from an older version, cut) gives None and reaches the polite "stale button" reply.
+
+A kind registered with `staff=True` is for staff only: `is_staff_data` tells the guard that
+checks every button press (handlers/access.py), whether or not the data decodes.
 """
 
 from __future__ import annotations
@@ -23,19 +26,33 @@ _FIELD = re.compile(r"^[^:]*$")
 T = TypeVar("T")
 _KINDS: dict[str, type[Any]] = {}
 _PREFIX: dict[type[Any], str] = {}
+_STAFF: set[str] = set()  # prefixes of the staff-only kinds
 
 
-def callback(prefix: str) -> Callable[[type[T]], type[T]]:
-    """Register a frozen dataclass as a kind of button data under `prefix`."""
+def callback(prefix: str, *, staff: bool = False) -> Callable[[type[T]], type[T]]:
+    """Register a frozen dataclass as a kind of button data under `prefix`; `staff=True`
+    makes it a staff-only button (residents' presses stop at the guard)."""
 
     def register(cls: type[T]) -> type[T]:
         if prefix in _KINDS or SEP in prefix:
             raise ValueError(f"callback prefix {prefix!r} taken or invalid")
         _KINDS[prefix] = cls
         _PREFIX[cls] = prefix
+        if staff:
+            _STAFF.add(prefix)
         return cls
 
     return register
+
+
+def is_staff_data(raw: object) -> bool:
+    """Callback data of a staff-only kind, judged by its prefix alone (so forged or cut data
+    of a staff kind is refused too)."""
+    return isinstance(raw, str) and raw.split(SEP, 1)[0] in _STAFF
+
+
+def staff_kinds() -> frozenset[type[Any]]:
+    return frozenset(_KINDS[prefix] for prefix in _STAFF)
 
 
 def encode(data: object) -> str:

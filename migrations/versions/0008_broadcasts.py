@@ -1,7 +1,7 @@
 """Staff announcements: the announcements, their runs, and the outbox of deliveries.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007_staff
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_staff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -165,8 +165,8 @@ async def test_staff_cancel_and_move_tell_everyone_in_their_language(harness: Ha
     staff = harness.resident(ADMIN_ID, "fr", "Staff")
 
     await amina.send(f"/event_cancel {workshop.id}")
-    [refused] = await amina.wait_for_messages(1)
-    assert "réservée à l’équipe" in refused["text"] or "équipe" in refused["text"]
+    [refused] = await amina.wait_for_messages(1)  # as any unknown command
+    assert "je ne connais pas la commande /event_cancel" in refused["text"]
     await staff.send("/event_move 12 demain")
     [usage] = await staff.wait_for_messages(1)
     assert usage["text"].startswith("Usage : /event_move")
