@@ -1,5 +1,5 @@
-"""`residents-bot` command line: run, chat, db, content, events, poster and ask subcommands (a
-contract)."""
+"""`residents-bot` command line: run, chat, db, content, events, poster, broadcast and ask
+subcommands (a contract)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     poster.add_argument("--lang", default=None, help="the language the link preselects")
     poster.add_argument("--bot", default=None, help="the bot's @username (else BOT_USERNAME)")
     poster.add_argument("--out", default="posters", help="folder for the PDF and PNG")
+    broadcast = sub.add_parser("broadcast", help="staff announcements (the running bot sends)")
+    b_sub = broadcast.add_subparsers(dest="broadcast_command", required=True)
+    send = b_sub.add_parser("send", help="schedule an announcement (now unless --at)")
+    send.add_argument("--text", required=True, help="the text, Telegram HTML allowed")
+    send.add_argument("--lang", default=None, help="its language (default: DEFAULT_LOCALE)")
+    send.add_argument(
+        "--audience", default="all", help="all | residence:NAME | topic:KEY | lang:LL"
+    )
+    send.add_argument("--at", default=None, help='local time, "YYYY-MM-DD HH:MM" (TIMEZONE)')
+    send.add_argument("--urgent", action="store_true", help="ignore residents' quiet hours")
+    b_sub.add_parser("list", help="scheduled and past announcements")
+    cancel = b_sub.add_parser("cancel", help="cancel a scheduled one, or stop one being sent")
+    cancel.add_argument("id", type=int)
     ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
     ask.add_argument("question", nargs="?", help="the question, in any supported language")
     ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
@@ -249,7 +262,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        quiet = args.command in ("chat", "ask", "content", "events", "health", "poster")
+        quiet = args.command in (
+            "chat",
+            "ask",
+            "content",
+            "events",
+            "health",
+            "poster",
+            "broadcast",
+        )
         setup_logging(
             "WARNING" if quiet else settings.log_level,
             log_format=settings.log_format,
@@ -273,6 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_events(settings, args)
         if args.command == "poster":
             return _cmd_poster(settings, args)
+        if args.command == "broadcast":
+            from bot.broadcasts.cli import run_broadcast
+            from bot.storage.migrate import upgrade
+
+            upgrade(settings.database_url)
+            return asyncio.run(run_broadcast(settings, args))
         if args.command == "ask":
             from bot.answers.ask import run_ask
 

@@ -591,6 +591,14 @@ async def _confirm(update: Update, context: BotContext, draft_id: int, draft: Dr
     if due is None:
         await show(update, t._("This draft is no longer open."))
         return
+    user = update.effective_user
+    if user is not None:
+        await services.staff.audit(
+            user.id,
+            "announcement.create",
+            f"#{draft_id}",
+            {"due": due.isoformat(), "languages": sorted(draft.texts), "urgent": draft.urgent},
+        )
     await announcements.tick(context.bot, context.job_queue, services)
     if draft.weekly is not None or draft.due_at is not None:
         text = t._(

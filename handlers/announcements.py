@@ -266,6 +266,11 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     outcome = await context.services.broadcasts.cancel(data.announcement)
+    user = update.effective_user
+    if outcome is not None and user is not None:
+        await context.services.staff.audit(
+            user.id, f"announcement.{outcome}", f"#{data.announcement}"
+        )
     if outcome == CANCELLED:
         if context.job_queue is not None:
             for job in context.job_queue.get_jobs_by_name(job_id(data.announcement)):

@@ -107,7 +107,7 @@ async def deliver(harness: Harness) -> None:
         ):
             break
     else:
-        raise AssertionError("the outbox did not drain")
+        raise AssertionError(f"the outbox did not drain: {await statuses(harness)}")
 
 
 async def due_now(harness: Harness) -> int:
