@@ -10,6 +10,7 @@ date) are conversation states, kept in memory; if one is lost, pressing the butt
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from datetime import time
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -21,6 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.service import Draft, Reach
@@ -629,6 +631,9 @@ async def not_expected(update: Update, context: BotContext) -> int | None:
 _press = CallbackQueryHandler(pressed, pattern=is_kind(Compose))
 _private = filters.ChatType.PRIVATE
 _typed = _private & filters.TEXT & ~filters.COMMAND
+
+# Its buttons are matched by their data, not by message: PTB's per_message advice does not apply.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
 
 HANDLERS = [
     ConversationHandler(

@@ -197,7 +197,7 @@ def render_report(t: Translator, report: Report, names: dict[str, str]) -> str:
 def counts_line(t: Translator, counts: dict[str, int]) -> str:
     order = [SENT, BLOCKED, FAILED, UNKNOWN, SKIPPED, STOPPED, PENDING, SENDING]
     parts = [
-        f"{t.number(counts[status])} {t._(DELIVERY_LABELS[status])}"
+        t.number(counts[status]) + " " + t._(DELIVERY_LABELS[status])
         for status in order
         if counts.get(status)
     ]

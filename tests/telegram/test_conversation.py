@@ -110,6 +110,8 @@ async def test_staff_see_gaps_in_their_command_menu(
             "link_group",
             "unlink_group",
             "staff",
+            "announce",
+            "announcements",
         ]
         assert "gaps" not in [c["command"] for c in standin.commands()]
     finally:
