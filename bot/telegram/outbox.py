@@ -211,7 +211,10 @@ class OutboxSender:
 
     async def _send(self, row: Claimed) -> None:
         try:
-            self._results.append(await self._deliver(row))
+            # Not `self._results.append(await ...)`: that would take the list before the
+            # await, and a flush meanwhile swaps it for a new one, losing this result.
+            outcome = await self._deliver(row)
+            self._results.append(outcome)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug must not stop the other deliveries

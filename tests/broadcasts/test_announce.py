@@ -268,11 +268,6 @@ async def test_quiet_hours_blocked_and_stopped_residents_and_the_report(harness:
     assert "Pas joints sur Telegram" in report["text"] and "Cité du Landy" in report["text"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known liveness bug under load: after a 429 one row may stay 'sending' until the "
-    "next start (recovered then, so nothing is lost); being investigated",
-)
 async def test_urgent_ignores_quiet_hours_and_flood_limits_are_waited_out(
     harness: Harness,
 ) -> None:
