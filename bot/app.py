@@ -10,10 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
 
 from bot.answers.content import ContentError
 from bot.answers.library import Library
@@ -33,6 +32,7 @@ from bot.services import Services
 from bot.staff.service import StaffService
 from bot.storage.database import Database
 from bot.storage.locks import ProcessLocks
+from bot.telegram.bulkapi import BulkApi
 from bot.telegram.health import Health
 from bot.telegram.inbox import Inbox
 from bot.telegram.ordering import PerChatUpdateProcessor, update_kind
@@ -303,28 +303,23 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
 
 
 def build_outbox(assistant: Assistant, application: App) -> OutboxSender:
-    """The announcements' sender, with its own Bot and connection pool: residents' replies
-    never wait for a free connection behind a bulk send."""
+    """The announcements' sender, with its own connections: residents' replies never wait for
+    a free connection behind a bulk send."""
     services = assistant.services
     settings = services.settings
-    api = settings.telegram_api_url
     in_flight = in_flight_for(settings.broadcast_rate)
-    bot = Bot(
+    api = BulkApi(
+        settings.telegram_api_url,
         application.bot.token,
-        base_url=f"{api}/bot",
-        base_file_url=f"{api}/file/bot",
-        request=HTTPXRequest(
-            connection_pool_size=in_flight + 2,
-            read_timeout=settings.telegram_timeout,
-            write_timeout=settings.telegram_timeout,
-        ),
+        timeout=settings.telegram_timeout,
+        connections=in_flight,
     )
 
     async def finished(_runs: list[int]) -> None:
         await announcements.send_reports(application.bot, services)
 
     sender = OutboxSender(
-        bot,
+        api,
         services.broadcasts,
         rate=settings.broadcast_rate,
         max_in_flight=in_flight,
@@ -342,7 +337,6 @@ async def _outbox_follows(assistant: Assistant, active: bool) -> None:
     if sender is None:
         return
     if active and not sender.running:
-        await sender.bot.initialize()
         await sender.start()
     elif not active and sender.running:
         await sender.stop()
