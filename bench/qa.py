@@ -46,6 +46,7 @@ MAIN, HELDOUT, UNRELATED = (
     DATA / "heldout.jsonl",
     DATA / "unrelated.jsonl",
 )
+# Never test; nor the main set: its near copies of the examples would overstate scores.
 CALIBRATION = (DEV,)
 
 
@@ -210,7 +211,7 @@ def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Questi
     base = answerer.thresholds
     best: list[tuple[float, Thresholds, dict[str, float]]] = []
     for refuse_score, refuse_cov, ratio, topic_cov in itertools.product(
-        (0, 2, 4, 6, 8, 10, 12), (0.0, 0.1, 0.2, 0.3), (0.6, 0.7, 0.8, 1.0, 1.2), (0.1, 0.2, 0.3)
+        (0, 4, 8, 10, 12, 14, 16, 18), (0.0, 0.2, 0.3), (0.6, 0.8, 1.0, 1.2), (0.1, 0.2, 0.3, 0.4)
     ):
         answerer.thresholds = replace(
             base,
@@ -248,7 +249,7 @@ def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Questi
     print(f"BM25 baseline refusal threshold: {max(fits)[1]} (objective {max(fits)[0]:.3f})")
 
 
-BASELINE_THRESHOLD = 12.0  # fitted by --calibrate with the assistant's objective
+BASELINE_THRESHOLD = 6.0  # fitted by --calibrate on dev with the assistant's objective
 
 
 def main() -> None:

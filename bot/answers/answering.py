@@ -45,12 +45,15 @@ class Thresholds:
     hot water, we say whom to call rather than guess.
     """
 
-    answer_score: float = 14.0
-    answer_coverage: float = 0.5
-    refuse_score: float = 10.0
+    answer_score: float = 18.0
+    answer_coverage: float = 0.4
+    refuse_score: float = 12.0
     refuse_coverage: float = 0.0
     topic_ratio: float = 0.8
-    topic_coverage: float = 0.2
+    topic_coverage: float = 0.3
+    # An answer also needs a lead over the best entry of another category (rank ratio): a
+    # near tie ("un micro-ondes qui marche": cooking or electrical waste?) is a doubt.
+    answer_margin: float = 1.05
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,16 @@ class Answerer:
             return OUT_OF_SCOPE, topic.entry
         if entry is None or entry.score < t.refuse_score or entry.coverage < t.refuse_coverage:
             return OUT_OF_SCOPE, None
-        if entry.score >= t.answer_score and entry.coverage >= t.answer_coverage:
+        rival = next(
+            (
+                m
+                for m in matches
+                if not is_out_of_scope_topic(m.entry) and m.entry.category != entry.entry.category
+            ),
+            None,
+        )
+        lead = rival is None or entry.rank() >= t.answer_margin * rival.rank()
+        if entry.score >= t.answer_score and entry.coverage >= t.answer_coverage and lead:
             return ANSWER, None
         return UNSURE, None
 

@@ -31,7 +31,7 @@ from bot.answers.textnorm import Analyzer, raw_words, words
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5, "detail": 0.25}
 PASSAGE_WEIGHT = 0.5
-K1, B = 1.2, 0.75
+K1, B = 3.0, 0.75  # K1 high: field weights already inflate term counts (leave-questions-out)
 MIN_FUZZY_LENGTH = 4
 MAX_PHRASE = 4
 MIN_IDF = 0.15

@@ -44,22 +44,39 @@ ARABIC_FORMS = str.maketrans(
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 REPEATS = re.compile(r"(.)\1{2,}")
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
-# و/ف/ك (and, so, like) and the dialect ع (on) glued to the article: Snowball keeps them.
-ARABIC_PROCLITICS = frozenset({"وال", "فال", "كال", "عال"})
+# The article, alone or after و/ف/ك/ب/ل (and, so, like, with, for) or the dialect ع (on):
+# Snowball strips it from some words and not others ("الطاقة" -> "طاقه" but "طاقة" -> "طاق"),
+# so a question with the article missed the content without it. Longest first.
+ARABIC_ARTICLES = ("وال", "فال", "كال", "بال", "عال", "لل", "ال")
 
 
 def fold(text: str) -> str:
     """Lowercase, drop accents and Arabic diacritics, unify Arabic letter forms.
 
     Residents type without accents ("electricite") and with or without harakat; both sides
-    of the match go through this so either spelling finds the other.
+    of the match go through this so either spelling finds the other. Letters typed three
+    times or more count once, except capitals ("WEEE").
     """
-    text = unicodedata.normalize("NFKC", text).lower()
+    return _fold_lower(squeeze(unicodedata.normalize("NFKC", text)).lower())
+
+
+def _fold_lower(text: str) -> str:
+    """`fold` of a text already squeezed and lowercased."""
+    text = unicodedata.normalize("NFKC", text)
     text = ARABIC_DIACRITICS.sub("", text).translate(ARABIC_FORMS)
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or _is_arabic(ch))
-    text = unicodedata.normalize("NFC", text).replace("œ", "oe").replace("æ", "ae")
-    return REPEATS.sub(r"\1", text)  # "froiiiid" -> "froid"
+    return unicodedata.normalize("NFC", text).replace("œ", "oe").replace("æ", "ae")
+
+
+def squeeze(text: str) -> str:
+    """A letter typed three times or more is one letter ("froiiiid" -> "froid", Arabic
+    elongations too), unless it is a capital: "WEEE" is an acronym, not "WE" shouted."""
+    return REPEATS.sub(_squeeze, text)
+
+
+def _squeeze(run: re.Match[str]) -> str:
+    return run.group(0) if run.group(1).isupper() else run.group(1)
 
 
 def _is_arabic(ch: str) -> bool:
@@ -69,7 +86,8 @@ def _is_arabic(ch: str) -> bool:
 def _written_words(text: str) -> list[str]:
     """Words as written: lowercase, composed, without Arabic diacritics (which would split
     a word, being combining marks)."""
-    return WORD.findall(ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text.lower())))
+    text = squeeze(unicodedata.normalize("NFC", text)).lower()
+    return WORD.findall(ARABIC_DIACRITICS.sub("", unicodedata.normalize("NFC", text)))
 
 
 def words(text: str) -> list[str]:
@@ -87,7 +105,7 @@ def raw_words(text: str) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=50_000)
 def _fold_tokens(word: str) -> tuple[str, ...]:
-    return tuple(WORD.findall(fold(word)))
+    return tuple(WORD.findall(_fold_lower(word)))
 
 
 def _fold_word(word: str) -> str:
@@ -112,6 +130,14 @@ def _stemmer(lang: str) -> snowballstemmer.stemmer | None:
     return None
 
 
+def _without_article(word: str) -> str:
+    """ "والحنفية", "فالما", "عالنشاط", "للمياه" -> the noun, when two letters or more remain."""
+    for article in ARABIC_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            return word[len(article) :]
+    return word
+
+
 class Analyzer:
     """Turns text into index terms for one language."""
 
@@ -126,11 +152,10 @@ class Analyzer:
             if self._stemmer is None or word.isdigit():
                 cached = word
             else:
-                if self.lang == "ar" and word[:3] in ARABIC_PROCLITICS and len(word) > 5:
-                    word = word[1:]  # "والحنفية", "فالما", "عالنشاط": and/so/on + the
-                cached = self._stemmer.stemWord(word)
+                bare = _without_article(word) if self.lang == "ar" else word
+                cached = self._stemmer.stemWord(bare)
                 if self.lang == "ar" and len(cached) < 2:
-                    cached = word
+                    cached = bare
             self._cache[word] = cached
         return cached
 
