@@ -31,6 +31,7 @@ def commands_for(catalogs: Catalogs, locale: str, *, staff: bool = False) -> lis
         commands.append(BotCommand("event_cancel", t._("Cancel an event (its number)")))
         commands.append(BotCommand("event_move", t._("Move an event (number, date, time)")))
         commands.append(BotCommand("link_group", t._("In a group: link it to a residence")))
+        commands.append(BotCommand("web", t._("A login link to the back office")))
     return commands
 
 

@@ -41,3 +41,14 @@ class Feedback(Base):
     entry_id: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GapHandled(Base):
+    """A group of unanswered questions (their normalized wording) a staff member marked as
+    handled in the back office: hidden from the gaps until the same question comes again."""
+
+    __tablename__ = "gaps_handled"
+
+    normalized: Mapped[str] = mapped_column(String(300), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_by: Mapped[int] = mapped_column(BigInteger)
