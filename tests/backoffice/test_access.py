@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from bot.events.models import Event
 from tests.backoffice.conftest import Staff
-from tests.events.test_events import open_events
 from tests.conftest import ADMIN_ID, Harness
+from tests.events.test_events import open_events
 
 FORM = {
     "kind": "workshop",
@@ -66,7 +66,7 @@ async def test_residents_get_no_link_and_no_page(staff: Staff) -> None:
                 "session_id": "x",
                 "expires_at": staff.services.clock() + timedelta(hours=1),
             },
-        )()  # noqa: E501
+        )()
     )
     staff.client.cookies.set("bo_session", session)
     assert (await staff.client.get("/web/events")).status_code == 401
