@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, utcnow
@@ -15,6 +15,11 @@ class QuestionLog(Base):
     """A question residents asked, for /gaps. No user id or name is kept with it."""
 
     __tablename__ = "questions"
+    # The back office's gaps read only this index (migration 0009_web): the unsure and
+    # out-of-scope questions of a period, by wording and language, without the table's rows.
+    __table_args__ = (
+        Index("ix_questions_gaps", "confident", "asked_at", "normalized", "lang", "out_of_scope"),
+    )
 
     # Chosen by the application (random), so buttons can name the question before it is written.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

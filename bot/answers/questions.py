@@ -70,7 +70,6 @@ class GapGroup:
     weeks: list[int] = field(default_factory=list)  # counts per week, oldest first
     up: int = 0
     down: int = 0
-    last_at: datetime | None = None
     handled_at: datetime | None = None
 
 
@@ -83,7 +82,7 @@ class EntryVotes:
 
 # Wordings this close (rapidfuzz's token set ratio, 0-100) are one gap.
 SIMILAR = 85
-CANDIDATES = 400
+CANDIDATES = 300
 
 
 @dataclass(frozen=True)
@@ -207,14 +206,8 @@ class QuestionLogService:
         now = self._clock()
         starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
         since = starts[0]
-        gap = and_(
-            QuestionLog.asked_at >= since,
-            or_(QuestionLog.confident.is_(False), QuestionLog.out_of_scope.is_(True)),
-            or_(
-                QuestionLog.top_entry_id.is_(None),
-                QuestionLog.top_entry_id.not_like(EMERGENCY_PREFIX + "%"),
-            ),
-        )
+        # Unsure or out of scope (an emergency is "confident": the numbers were given).
+        gap = and_(QuestionLog.confident.is_(False), QuestionLog.asked_at >= since)
         per_week = []
         for i, start in enumerate(starts):
             inside = QuestionLog.asked_at >= start
@@ -225,10 +218,8 @@ class QuestionLogService:
             select(
                 QuestionLog.normalized,
                 QuestionLog.lang,
-                func.min(QuestionLog.text),
                 func.count(),
                 func.sum(case((QuestionLog.out_of_scope.is_(True), 1), else_=0)),
-                func.max(QuestionLog.asked_at),
                 *per_week,
             )
             .where(gap)
@@ -237,16 +228,14 @@ class QuestionLogService:
         async with self._db.reading() as session:
             rows = (await session.execute(stmt)).all()
             wordings: dict[str, GapGroup] = {}
-            for norm, lang, text, count, oos, last, *week_counts in rows:
-                group = wordings.setdefault(norm, GapGroup([norm], text, weeks=[0] * weeks))
+            for norm, lang, count, oos, *week_counts in rows:
+                group = wordings.setdefault(norm, GapGroup([norm], norm, weeks=[0] * weeks))
                 group.count += int(count)
                 group.out_of_scope += int(oos or 0)
                 group.unsure += int(count) - int(oos or 0)
                 group.langs[lang] = group.langs.get(lang, 0) + int(count)
                 counts = [int(n or 0) for n in week_counts]
                 group.weeks = [a + b for a, b in zip(group.weeks, counts, strict=True)]
-                if group.last_at is None or last > group.last_at:
-                    group.last_at = last
             ranked = sorted(wordings.values(), key=lambda g: (-g.count, g.text))[:CANDIDATES]
             groups = _cluster(ranked)
             keys = [k for g in groups for k in g.keys]
@@ -260,11 +249,23 @@ class QuestionLogService:
                     )
                 ):
                     marks[norm] = handled_at
+            # When a marked wording was last asked: a question after the mark reopens it.
+            last: dict[str, datetime] = {}
+            marked = sorted(marks)
+            for start in range(0, len(marked), 500):
+                chunk = marked[start : start + 500]
+                for norm, at in await session.execute(
+                    select(QuestionLog.normalized, func.max(QuestionLog.asked_at))
+                    .where(gap, QuestionLog.normalized.in_(chunk))
+                    .group_by(QuestionLog.normalized)
+                ):
+                    last[norm] = at
         out: list[GapGroup] = []
         for group in groups:
             stamps = [marks.get(k) for k in group.keys]
-            done = all(stamps) and all(
-                s is not None and group.last_at is not None and s >= group.last_at for s in stamps
+            done = all(
+                s is not None and s >= last.get(k, s)
+                for k, s in zip(group.keys, stamps, strict=True)
             )
             group.handled_at = max((s for s in stamps if s), default=None) if done else None
             if done == handled:
@@ -273,13 +274,28 @@ class QuestionLogService:
                 break
         if out:
             shown = [k for g in out for k in g.keys]
+            heads = [g.keys[0] for g in out]
             async with self._db.reading() as session:
+                # How residents wrote each shown gap (the index holds only the wording).
+                written = dict(
+                    (
+                        await session.execute(
+                            select(QuestionLog.normalized, func.min(QuestionLog.text))
+                            .where(gap, QuestionLog.normalized.in_(heads))
+                            .group_by(QuestionLog.normalized)
+                        )
+                    ).all()
+                )
+                for group in out:
+                    group.text = written.get(group.keys[0], group.text)
                 for start in range(0, len(shown), 500):
                     chunk = shown[start : start + 500]
+                    # From the votes (a few) to their questions, never the other way round.
                     for norm, helpful, n in await session.execute(
                         select(QuestionLog.normalized, Feedback.helpful, func.count())
-                        .join(Feedback, Feedback.question_id == QuestionLog.id)
-                        .where(QuestionLog.asked_at >= since, QuestionLog.normalized.in_(chunk))
+                        .select_from(Feedback)
+                        .join(QuestionLog, Feedback.question_id == QuestionLog.id)
+                        .where(Feedback.created_at >= since, QuestionLog.normalized.in_(chunk))
                         .group_by(QuestionLog.normalized, Feedback.helpful)
                     ):
                         up, down = votes.get(norm, (0, 0))
@@ -355,8 +371,6 @@ def _cluster(ranked: list[GapGroup]) -> list[GapGroup]:
         for lang, n in wording.langs.items():
             group.langs[lang] = group.langs.get(lang, 0) + n
         group.weeks = [a + b for a, b in zip(group.weeks, wording.weeks, strict=True)]
-        if wording.last_at and (group.last_at is None or wording.last_at > group.last_at):
-            group.last_at = wording.last_at
     return sorted(groups, key=lambda g: (-g.count, g.text))
 
 

@@ -1,5 +1,5 @@
 """The staff back office: one-time login links, uploaded calendars awaiting confirmation,
-gaps marked handled, and who owns each residence (content file or back office) with its
+gaps marked handled (and an index the gaps page reads alone), and who owns each residence (content file or back office) with its
 languages.
 
 Revision ID: 0009_web
@@ -43,6 +43,11 @@ def upgrade() -> None:
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("handled_by", sa.BigInteger(), nullable=False),
     )
+    op.create_index(
+        "ix_questions_gaps",
+        "questions",
+        ["confident", "asked_at", "normalized", "lang", "out_of_scope"],
+    )
     with op.batch_alter_table("residences") as batch:
         batch.add_column(
             sa.Column("source", sa.String(16), nullable=False, server_default="content")
@@ -54,6 +59,7 @@ def downgrade() -> None:
     with op.batch_alter_table("residences") as batch:
         batch.drop_column("languages")
         batch.drop_column("source")
+    op.drop_index("ix_questions_gaps", "questions")
     op.drop_table("gaps_handled")
     op.drop_index("ix_web_imports_created_at", "web_imports")
     op.drop_table("web_imports")
