@@ -17,9 +17,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.answers.content import ContentError
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
+from bot.backoffice.access import WebAccess
+from bot.backoffice.web import backoffice_routes
 from bot.broadcasts.service import BroadcastService
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.events.editing import EventEditor
 from bot.events.ics import FeedError
 from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
@@ -65,6 +68,7 @@ from handlers import (
     reminders,
     settings,
     staff,
+    web,
 )
 from handlers.commands import register_commands
 from handlers.context import SERVICES_KEY, BotContext
@@ -96,6 +100,7 @@ HANDLER_GROUPS: list[tuple[int, list[Any]]] = [
         + gaps.HANDLERS
         + reload.HANDLERS
         + staff.HANDLERS
+        + web.HANDLERS
         + browse.HANDLERS
         + popups.HANDLERS  # before answers: a shared location, a reply naming an object
         + answers.HANDLERS
@@ -179,6 +184,11 @@ def build_assistant(
         staff=StaffService(db, clock, settings.admin_ids),
         record_answer=metrics.record_answer,
     )
+    services.editor = EventEditor(db, services.events, clock)
+    if settings.web_secret:
+        services.web = WebAccess(
+            db, settings.web_secret, settings.web_base_url, services.staff.is_staff, clock
+        )
     mode = "webhook" if settings.webhook_url else "polling"
     health = Health(inbox, mode, clock)
     health.backlogs["outbox"] = broadcasts.backlog
@@ -392,7 +402,9 @@ async def start(
             settings.webhook_secret,
             count=lambda result: metrics.webhook_requests.labels(result=result).inc(),
         )
-        app = web_app(health, metrics, assistant.receiver, settings.webhook_path)
+        # The staff back office beside the webhook, under /web (when WEB_SECRET is set).
+        extra = backoffice_routes(assistant.services) if assistant.services.web else []
+        app = web_app(health, metrics, assistant.receiver, settings.webhook_path, extra)
         assistant.web = WebServer(app, host, settings.port)
         await assistant.web.start()
         log.info("webhook mode: listening on port %d", assistant.web.port)

@@ -1,5 +1,5 @@
-"""`residents-bot` command line: run, chat, db, content, events, poster, broadcast and ask
-subcommands (a contract)."""
+"""`residents-bot` command line: run, chat, db, content, events, poster, broadcast, web and
+ask subcommands (a contract)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     b_sub.add_parser("list", help="scheduled and past announcements")
     cancel = b_sub.add_parser("cancel", help="cancel a scheduled one, or stop one being sent")
     cancel.add_argument("id", type=int)
+    web = sub.add_parser("web", help="serve the staff back office on WEB_PORT (needs WEB_SECRET)")
+    web_sub = web.add_subparsers(dest="web_command")
+    login = web_sub.add_parser("login", help="print a one-time login link for a staff member")
+    login.add_argument("user_id", metavar="USER_ID", type=int, help="their Telegram user id")
     ask = sub.add_parser("ask", help="answer a question as the bot would (no token needed)")
     ask.add_argument("question", nargs="?", help="the question, in any supported language")
     ask.add_argument("--lang", default=None, help="the resident's language (fallback)")
@@ -182,6 +186,61 @@ def _cmd_events(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_events_import(settings, args.source))
 
 
+async def _web_login(settings: Settings, user_id: int) -> int:
+    from bot.app import build_assistant
+
+    assistant = build_assistant(settings)
+    try:
+        assert assistant.services.web is not None
+        url = await assistant.services.web.login_link(user_id)
+    finally:
+        await assistant.close()
+    if url is None:
+        print(f"residents-bot: {user_id} is not staff (ADMIN_IDS)", file=sys.stderr)
+        return 2
+    print(url)
+    print("valid 10 minutes, once", file=sys.stderr)
+    return 0
+
+
+async def _web_serve(settings: Settings) -> int:
+    import signal
+
+    from bot.app import build_assistant
+    from bot.backoffice.web import backoffice_app
+    from bot.web import WebServer
+
+    assistant = build_assistant(settings)
+    await assistant.services.events.sync_content(assistant.services.whatson.content)
+    server = WebServer(backoffice_app(assistant.services), "0.0.0.0", settings.web_port, "WEB_PORT")
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        await server.start()
+        log.info("staff back office on %s/web/ (port %d)", settings.web_base_url, server.port)
+        ended = asyncio.ensure_future(server.ended.wait())
+        stop = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait([ended, stop], return_when=asyncio.FIRST_COMPLETED)
+        ended.cancel()
+        stop.cancel()
+    finally:
+        await server.stop()
+        await assistant.close()
+    return 0
+
+
+def _cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.storage.migrate import upgrade
+
+    settings.require_web_secret()
+    upgrade(settings.database_url)
+    if args.web_command == "login":
+        return asyncio.run(_web_login(settings, args.user_id))
+    return asyncio.run(_web_serve(settings))
+
+
 def _print_warnings(warnings: list[str], stream: TextIO) -> None:
     """Not errors: residents of those languages get the default-language text with a note."""
     if warnings:
@@ -270,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "health",
             "poster",
             "broadcast",
-        )
+        ) or (args.command == "web" and args.web_command == "login")
         setup_logging(
             "WARNING" if quiet else settings.log_level,
             log_format=settings.log_format,
@@ -300,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             upgrade(settings.database_url)
             return asyncio.run(run_broadcast(settings, args))
+        if args.command == "web":
+            return _cmd_web(settings, args)
         if args.command == "ask":
             from bot.answers.ask import run_ask
 

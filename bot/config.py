@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     # Polling mode: /healthz and /metrics on this port when set (webhook mode serves them on PORT).
     health_port: int | None = Field(default=None, ge=0, le=65535, alias="HEALTH_PORT")
     log_format: Literal["text", "json"] = Field(default="text", alias="LOG_FORMAT")
+    # The staff back office (bot/backoffice/): `residents-bot web` listens on WEB_PORT (webhook
+    # mode also serves it on PORT); its login links start with WEB_URL; WEB_SECRET signs them
+    # and the session cookies (required to serve it: nothing is derived from the bot's token).
+    web_port: int = Field(default=8080, ge=0, le=65535, alias="WEB_PORT")
+    web_url: str | None = Field(default=None, alias="WEB_URL")
+    web_secret: str | None = Field(default=None, alias="WEB_SECRET")
 
     @field_validator("telegram_api_url")
     @classmethod
@@ -153,6 +159,29 @@ class Settings(BaseSettings):
             return None
         if not SECRET_TOKEN.fullmatch(value):
             raise ValueError("must be 1 to 256 characters among A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be the back office's address, e.g. https://staff.example.org")
+        return value
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if len(value) < 32:
+            raise ValueError(
+                "at least 32 characters: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+            )
         return value
 
     @field_validator("health_port", mode="before")
@@ -222,7 +251,22 @@ class Settings(BaseSettings):
 
     def secrets(self) -> tuple[str, ...]:
         """Values never to be written in a log."""
-        return tuple(s for s in (self.telegram_bot_token, self.webhook_secret) if s)
+        values = (self.telegram_bot_token, self.webhook_secret, self.web_secret)
+        return tuple(s for s in values if s)
+
+    @property
+    def web_base_url(self) -> str:
+        """Where the back office's links point: WEB_URL, else this machine's WEB_PORT."""
+        return self.web_url or f"http://localhost:{self.web_port}"
+
+    def require_web_secret(self) -> str:
+        """The back office signs login links and cookies with WEB_SECRET, and only with it."""
+        if not self.web_secret:
+            raise ConfigError(
+                "WEB_SECRET is not set: the back office needs its own secret of at least 32 "
+                "characters (python3 -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        return self.web_secret
 
     def require_token(self) -> str:
         """The token is only needed to talk to the real Telegram."""

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from bot.answers.answering import Answerer
 from bot.answers.library import Library
 from bot.answers.questions import QuestionLogService
+from bot.backoffice.access import WebAccess
 from bot.broadcasts.service import BroadcastService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.events.editing import EventEditor
 from bot.events.library import EventsLibrary
 from bot.events.reminders import ReminderService
 from bot.events.service import EventService
@@ -52,6 +54,10 @@ class Services:
     record_answer: Callable[[str], None] = field(default=_ignore)
     # Tells the outbox sender a delivery run has started (wired by the assembly).
     wake_outbox: Callable[[], None] = field(default=_nothing)
+    # The staff back office: what staff edit (residences, events), and its login links
+    # (None when WEB_SECRET is not set: the back office is off).
+    editor: EventEditor | None = None
+    web: WebAccess | None = None
 
     async def reload_content(self) -> Answerer:
         """Load the answers and the events files again (SIGHUP, staff /reload). Both are

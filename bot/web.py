@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.config import ConfigError
 from bot.metrics import Metrics
@@ -36,7 +36,10 @@ def web_app(
     metrics: Metrics,
     receiver: WebhookReceiver | None = None,
     webhook_path: str = "/",
+    extra: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """`extra`: more routes served beside these (the staff back office under /web)."""
+
     async def healthz(_request: Request) -> Response:
         ok, report = await health.check()
         return JSONResponse(report, status_code=200 if ok else 503)
@@ -52,6 +55,7 @@ def web_app(
     ]
     if receiver is not None:
         routes.append(Route(webhook_path, receiver.endpoint, methods=["POST"]))
+    routes += extra
     return Starlette(routes=routes)
 
 

@@ -35,6 +35,7 @@ STAFF_COMMANDS: dict[str, str] = {
     "staff": N_("Staff: list, add or remove"),
     "announce": N_("Write an announcement to residents"),
     "announcements": N_("Announcements: scheduled, sent, cancel"),
+    "web": N_("A login link to the back office"),
 }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import bot.answers.models
+import bot.backoffice.models
 import bot.broadcasts.models
 import bot.events.models
 import bot.residents.models

@@ -19,7 +19,11 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 def source_msgids() -> set[str]:
     """What the code asks to translate, extracted the way pybabel does."""
     ids: set[str] = set()
-    method_map = [("bot/**.py", "python"), ("handlers/**.py", "python")]
+    method_map = [
+        ("bot/**.py", "python"),
+        ("handlers/**.py", "python"),
+        ("bot/backoffice/templates/**.html", "jinja2"),
+    ]
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=KEYWORDS
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, utcnow
@@ -15,6 +15,11 @@ class QuestionLog(Base):
     """A question residents asked, for /gaps. No user id or name is kept with it."""
 
     __tablename__ = "questions"
+    # The back office's gaps read only this index (migration 0009_web): the unsure and
+    # out-of-scope questions of a period, by wording and language, without the table's rows.
+    __table_args__ = (
+        Index("ix_questions_gaps", "confident", "asked_at", "normalized", "lang", "out_of_scope"),
+    )
 
     # Chosen by the application (random), so buttons can name the question before it is written.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -41,3 +46,14 @@ class Feedback(Base):
     entry_id: Mapped[str] = mapped_column(String(64))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GapHandled(Base):
+    """A group of unanswered questions (their normalized wording) a staff member marked as
+    handled in the back office: hidden from the gaps until the same question comes again."""
+
+    __tablename__ = "gaps_handled"
+
+    normalized: Mapped[str] = mapped_column(String(300), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_by: Mapped[int] = mapped_column(BigInteger)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 
 from bot.answers.answering import Answer
-from bot.answers.models import Feedback, QuestionLog
+from bot.answers.models import Feedback, GapHandled, QuestionLog
 from bot.answers.textnorm import words
 from bot.clock import Clock, system_clock
 from bot.storage.database import Database
@@ -54,6 +55,34 @@ class Raised:
     text: str
     lang: str
     count: int
+
+
+@dataclass
+class GapGroup:
+    """Questions of similar wording that got "not sure" or "out of scope" (back office)."""
+
+    keys: list[str]  # the normalized wordings grouped here, the most asked first
+    text: str  # how residents wrote the most asked one
+    count: int = 0
+    unsure: int = 0
+    out_of_scope: int = 0
+    langs: dict[str, int] = field(default_factory=dict)
+    weeks: list[int] = field(default_factory=list)  # counts per week, oldest first
+    up: int = 0
+    down: int = 0
+    handled_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EntryVotes:
+    entry_id: str
+    up: int
+    down: int
+
+
+# Wordings this close (rapidfuzz's token set ratio, 0-100) are one gap.
+SIMILAR = 85
+CANDIDATES = 300
 
 
 @dataclass(frozen=True)
@@ -167,6 +196,146 @@ class QuestionLogService:
             rows = (await session.execute(stmt)).all()
         return [Gap(r[1], r[2], int(r[3]), int(r[4] or 0), int(r[5] or 0)) for r in rows]
 
+    async def gap_groups(
+        self, *, weeks: int = 4, limit: int = 50, handled: bool = False
+    ) -> tuple[list[GapGroup], list[datetime]]:
+        """The last `weeks` weeks' unsure and out-of-scope questions, grouped by similar
+        wording, most asked first, with counts per week and language and the votes on the
+        answers they got; and the weeks' first days. Groups marked handled are left out
+        (`handled`: only those) until the question is asked again after the mark."""
+        now = self._clock()
+        starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
+        since = starts[0]
+        # Unsure or out of scope (an emergency is "confident": the numbers were given).
+        gap = and_(QuestionLog.confident.is_(False), QuestionLog.asked_at >= since)
+        per_week = []
+        for i, start in enumerate(starts):
+            inside = QuestionLog.asked_at >= start
+            if i + 1 < weeks:
+                inside = and_(inside, QuestionLog.asked_at < starts[i + 1])
+            per_week.append(func.sum(case((inside, 1), else_=0)))
+        stmt = (
+            select(
+                QuestionLog.normalized,
+                QuestionLog.lang,
+                func.count(),
+                func.sum(case((QuestionLog.out_of_scope.is_(True), 1), else_=0)),
+                *per_week,
+            )
+            .where(gap)
+            .group_by(QuestionLog.normalized, QuestionLog.lang)
+        )
+        async with self._db.reading() as session:
+            rows = (await session.execute(stmt)).all()
+            wordings: dict[str, GapGroup] = {}
+            for norm, lang, count, oos, *week_counts in rows:
+                group = wordings.setdefault(norm, GapGroup([norm], norm, weeks=[0] * weeks))
+                group.count += int(count)
+                group.out_of_scope += int(oos or 0)
+                group.unsure += int(count) - int(oos or 0)
+                group.langs[lang] = group.langs.get(lang, 0) + int(count)
+                counts = [int(n or 0) for n in week_counts]
+                group.weeks = [a + b for a, b in zip(group.weeks, counts, strict=True)]
+            ranked = sorted(wordings.values(), key=lambda g: (-g.count, g.text))[:CANDIDATES]
+            groups = _cluster(ranked)
+            keys = [k for g in groups for k in g.keys]
+            marks: dict[str, datetime] = {}
+            votes: dict[str, tuple[int, int]] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                for norm, handled_at in await session.execute(
+                    select(GapHandled.normalized, GapHandled.handled_at).where(
+                        GapHandled.normalized.in_(chunk)
+                    )
+                ):
+                    marks[norm] = handled_at
+            # When a marked wording was last asked: a question after the mark reopens it.
+            last: dict[str, datetime] = {}
+            marked = sorted(marks)
+            for start in range(0, len(marked), 500):
+                chunk = marked[start : start + 500]
+                for norm, at in await session.execute(
+                    select(QuestionLog.normalized, func.max(QuestionLog.asked_at))
+                    .where(gap, QuestionLog.normalized.in_(chunk))
+                    .group_by(QuestionLog.normalized)
+                ):
+                    last[norm] = at
+        out: list[GapGroup] = []
+        for group in groups:
+            stamps = [marks.get(k) for k in group.keys]
+            done = all(
+                s is not None and s >= last.get(k, s)
+                for k, s in zip(group.keys, stamps, strict=True)
+            )
+            group.handled_at = max((s for s in stamps if s), default=None) if done else None
+            if done == handled:
+                out.append(group)
+            if len(out) >= limit:
+                break
+        if out:
+            shown = [k for g in out for k in g.keys]
+            heads = [g.keys[0] for g in out]
+            async with self._db.reading() as session:
+                # How residents wrote each shown gap (the index holds only the wording).
+                written = dict(
+                    (
+                        await session.execute(
+                            select(QuestionLog.normalized, func.min(QuestionLog.text))
+                            .where(gap, QuestionLog.normalized.in_(heads))
+                            .group_by(QuestionLog.normalized)
+                        )
+                    ).all()
+                )
+                for group in out:
+                    group.text = written.get(group.keys[0], group.text)
+                for start in range(0, len(shown), 500):
+                    chunk = shown[start : start + 500]
+                    # From the votes (a few) to their questions, never the other way round.
+                    for norm, helpful, n in await session.execute(
+                        select(QuestionLog.normalized, Feedback.helpful, func.count())
+                        .select_from(Feedback)
+                        .join(QuestionLog, Feedback.question_id == QuestionLog.id)
+                        .where(Feedback.created_at >= since, QuestionLog.normalized.in_(chunk))
+                        .group_by(QuestionLog.normalized, Feedback.helpful)
+                    ):
+                        up, down = votes.get(norm, (0, 0))
+                        votes[norm] = (up + int(n), down) if helpful else (up, down + int(n))
+            for group in out:
+                for key in group.keys:
+                    up, down = votes.get(key, (0, 0))
+                    group.up += up
+                    group.down += down
+        return out, starts
+
+    async def entry_votes(self, *, weeks: int = 4, limit: int = 50) -> list[EntryVotes]:
+        """👍/👎 per content entry over the last `weeks` weeks, most 👎 first."""
+        since = self._clock() - timedelta(days=7 * weeks)
+        down = func.sum(case((Feedback.helpful.is_(False), 1), else_=0))
+        up = func.sum(case((Feedback.helpful.is_(True), 1), else_=0))
+        stmt = (
+            select(Feedback.entry_id, up, down)
+            .where(Feedback.created_at >= since)
+            .group_by(Feedback.entry_id)
+            .order_by(down.desc(), Feedback.entry_id)
+            .limit(limit)
+        )
+        async with self._db.reading() as session:
+            rows = (await session.execute(stmt)).all()
+        return [EntryVotes(r[0], int(r[1] or 0), int(r[2] or 0)) for r in rows]
+
+    async def mark_handled(self, keys: list[str], user_id: int) -> int:
+        """Mark a gap's wordings handled (now); returns how many wordings."""
+        now = self._clock()
+        keys = [k[:MAX_TEXT] for k in dict.fromkeys(keys) if k]
+        async with self._db.session() as session:
+            for key in keys:
+                row = await session.get(GapHandled, key)
+                if row is None:
+                    session.add(GapHandled(normalized=key, handled_at=now, handled_by=user_id))
+                else:
+                    row.handled_at, row.handled_by = now, user_id
+        return len(keys)
+
     async def prune(self, days: int) -> int:
         """Delete questions older than `days` (their votes go with them); returns how many."""
         before = self._clock() - timedelta(days=days)
@@ -180,6 +349,29 @@ class QuestionLogService:
             )
             result = await session.execute(delete(QuestionLog).where(QuestionLog.asked_at < before))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _cluster(ranked: list[GapGroup]) -> list[GapGroup]:
+    """Greedy grouping, most asked first: a wording joins the first group whose head it
+    resembles (SIMILAR), else heads a new group."""
+    groups: list[GapGroup] = []
+    heads: list[str] = []
+    for wording in ranked:
+        key = wording.keys[0]
+        found = process.extractOne(key, heads, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR)
+        if found is None or not key:
+            groups.append(wording)
+            heads.append(key)
+            continue
+        group = groups[found[2]]
+        group.keys.append(key)
+        group.count += wording.count
+        group.unsure += wording.unsure
+        group.out_of_scope += wording.out_of_scope
+        for lang, n in wording.langs.items():
+            group.langs[lang] = group.langs.get(lang, 0) + n
+        group.weeks = [a + b for a, b in zip(group.weeks, wording.weeks, strict=True)]
+    return sorted(groups, key=lambda g: (-g.count, g.text))
 
 
 def _top_entry(answer: Answer) -> str | None:

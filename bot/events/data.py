@@ -111,6 +111,9 @@ class ResidenceView:
     latitude: float
     longitude: float
     entrances: tuple[str, ...]
+    languages: tuple[str, ...] = ()
+    # "content" (content/events/places.yaml) or "web" (added or edited in the back office).
+    source: str = "content"
 
 
 @dataclass(frozen=True)
@@ -153,3 +156,31 @@ class Report:
         out += [f"  - {reason}" for reason in self.skipped]
         out += [f"note: {note}" for note in self.notes]
         return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an import's preview: a title, its (new) start, its start before a move."""
+
+    title: str
+    starts_at: datetime
+    previous: datetime | None = None
+
+
+@dataclass
+class FeedPreview:
+    """What an import would do, shown to staff before they confirm it."""
+
+    added: list[Change] = field(default_factory=list)
+    updated: list[Change] = field(default_factory=list)
+    moved: list[Change] = field(default_factory=list)
+    cancelled: list[Change] = field(default_factory=list)
+    kept: list[Change] = field(default_factory=list)  # changed by staff: the feed leaves them
+    unchanged: int = 0
+    reminded: int = 0  # residents who asked for a reminder of a moved or cancelled one
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.moved) + len(self.cancelled)

@@ -22,7 +22,14 @@ from bot.storage.base import Base, utcnow
 
 
 class Residence(Base):
-    """A housing estate where pop-up shops come (from content/events/residences.yaml)."""
+    """A housing estate where pop-up shops come.
+
+    Each row has one owner, named by `source`: "content" rows mirror content/events/places.yaml
+    (the content sync adds, updates and deletes them, and only them); "web" rows were added or
+    edited by staff in the back office, and the content sync never touches them. A staff edit
+    of a file's residence moves it to "web": from then on the back office is its one source
+    (the sync reports the file's entry as overridden, so it can be deleted from the file).
+    """
 
     __tablename__ = "residences"
 
@@ -35,6 +42,10 @@ class Residence(Base):
     entrances: Mapped[Any] = mapped_column(JSON)
     sample: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # -- migration 0009_web
+    source: Mapped[str] = mapped_column(String(16), default="content", server_default="content")
+    # The languages most spoken there after French (posters' invitations); None: the default.
+    languages: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class Event(Base):

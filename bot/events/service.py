@@ -29,11 +29,14 @@ from bot.events.data import (
     POPUP,
     POSTPONED,
     SCHEDULED,
+    Change,
     EventData,
     EventView,
+    FeedPreview,
     Nearby,
     Report,
     ResidenceView,
+    pick,
 )
 from bot.events.geo import distance_km
 from bot.events.models import Event, Reminder, Residence
@@ -49,6 +52,7 @@ from bot.storage.upsert import upsert
 
 log = logging.getLogger(__name__)
 CONTENT = "content"
+WEB = "web"  # added or edited in the staff back office: no import or sync touches it
 # An event that started up to this long ago may still be on (a museum open for weeks): the
 # bound lets the start-time index serve "what is still to come" queries.
 LONGEST = timedelta(days=31)
@@ -134,6 +138,14 @@ def _event_data(spec: EventSpec, day: Any, tz: ZoneInfo) -> EventData:
     )
 
 
+def _overridden(ids: list[str]) -> list[str]:
+    return [
+        f"places.yaml: {place_id} is managed in the back office now; its entry in the file "
+        "is ignored (delete it there)"
+        for place_id in ids
+    ]
+
+
 def source_name(location: str) -> str:
     """What names a feed: its URL, or its file's absolute path (so `agenda.ics` and
     `./agenda.ics` are the same feed, and what one lists no longer is cancelled)."""
@@ -183,6 +195,11 @@ class EventService:
 
     # -- sources
 
+    @property
+    def popup_details(self) -> dict[str, Any]:
+        """What a pop-up shop from a feed or the back office takes by default."""
+        return dict(self._popup_details)
+
     def use_content(self, content: EventsContent) -> None:
         """What a pop-up shop from a feed takes: the item list's defaults."""
         takeable = [i.id for i in content.items if i.accepted != "never"]
@@ -203,25 +220,31 @@ class EventService:
                 p.longitude,
                 list(p.entrances),
                 p.sample,
+                list(p.languages) or None,
             )
             for p in content.residences
         }
         async with self._db.reading() as session:
-            stored = {
-                row[0]: tuple(row[1:])
-                for row in await session.execute(
-                    select(
-                        Residence.id,
-                        Residence.name,
-                        Residence.address,
-                        Residence.city,
-                        Residence.latitude,
-                        Residence.longitude,
-                        Residence.entrances,
-                        Residence.sample,
-                    )
+            stored: dict[str, tuple[Any, ...]] = {}
+            owned_by_web: set[str] = set()
+            for row in await session.execute(
+                select(
+                    Residence.id,
+                    Residence.source,
+                    Residence.name,
+                    Residence.address,
+                    Residence.city,
+                    Residence.latitude,
+                    Residence.longitude,
+                    Residence.entrances,
+                    Residence.sample,
+                    Residence.languages,
                 )
-            }
+            ):
+                if row[1] == WEB:
+                    owned_by_web.add(row[0])
+                else:
+                    stored[row[0]] = tuple(row[2:])
             upcoming = await session.execute(
                 select(Event.series, Event.starts_at).where(
                     Event.source == CONTENT, Event.ends_at > now
@@ -232,33 +255,46 @@ class EventService:
                 rolling.setdefault(series, []).append(starts_at.astimezone(self.tz).date())
             desired = self._content_occurrences(content, today, rolling, now)
             todo, gone, unchanged = await self._plan(session, CONTENT, desired, now)
-        changed_places = {k: v for k, v in residences.items() if stored.get(k) != v}
+        # The back office owns the residences staff added or edited: the file never overwrites
+        # them (nor deletes them); its entry for one of them is reported as overridden.
+        overridden = sorted(owned_by_web & set(residences))
+        changed_places = {
+            k: v for k, v in residences.items() if k not in owned_by_web and stored.get(k) != v
+        }
         removed_places = set(stored) - set(residences)
         if not todo and not gone and not changed_places and not removed_places:
-            return Report(unchanged=unchanged)
+            return Report(unchanged=unchanged, notes=_overridden(overridden))
         async with self._db.session() as session:
             for place_id, values in changed_places.items():
-                columns = dict(
-                    zip(
-                        ("name", "address", "city", "latitude", "longitude", "entrances", "sample"),
-                        values,
-                        strict=True,
-                    )
+                names = (
+                    "name",
+                    "address",
+                    "city",
+                    "latitude",
+                    "longitude",
+                    "entrances",
+                    "sample",
+                    "languages",
                 )
+                columns = dict(zip(names, values, strict=True))
                 await session.execute(
                     upsert(
                         self._db.dialect,
                         Residence.__table__,  # type: ignore[arg-type]
-                        {"id": place_id, **columns, "updated_at": now},
+                        {"id": place_id, **columns, "source": CONTENT, "updated_at": now},
                         key=["id"],
                         update=[*columns, "updated_at"],
                     )
                 )
             if removed_places:
                 await session.execute(
-                    delete(Residence).where(Residence.id.in_(sorted(removed_places)))
+                    delete(Residence).where(
+                        Residence.id.in_(sorted(removed_places)), Residence.source == CONTENT
+                    )
                 )
-            return await self._reconcile(session, CONTENT, desired, now)
+            report = await self._reconcile(session, CONTENT, desired, now)
+            report.notes += _overridden(overridden)
+            return report
 
     def _content_occurrences(
         self,
@@ -302,10 +338,7 @@ class EventService:
         gone = [k for k in stored if k not in desired and k not in settled]
         return todo, gone, len(desired) - len(todo)
 
-    async def import_feed(self, data: bytes, source: str) -> Report:
-        """An iCalendar agenda; what it no longer lists is taken as cancelled. Raises
-        ics.FeedError when the file cannot be read at all."""
-        now = self._clock()
+    async def _parse_feed(self, data: bytes, source: str, now: datetime) -> tuple[ics.Feed, str]:
         name = source_name(source)
         residences = await self.residences()
         feed = await asyncio.to_thread(
@@ -318,12 +351,78 @@ class EventService:
             residences=residences,
             popup_details=self._popup_details,
         )
+        return feed, f"ics:{name}"[:255]
+
+    async def import_feed(self, data: bytes, source: str) -> Report:
+        """An iCalendar agenda; what it no longer lists is taken as cancelled. Raises
+        ics.FeedError when the file cannot be read at all."""
+        now = self._clock()
+        feed, key = await self._parse_feed(data, source, now)
         desired = {o.key: o for o in feed.occurrences}
         async with self._db.session() as session:
-            report = await self._reconcile(session, f"ics:{name}"[:255], desired, now)
+            report = await self._reconcile(session, key, desired, now)
         report.skipped = feed.skipped + report.skipped
         report.notes = feed.notes + report.notes
         return report
+
+    async def preview_feed(self, data: bytes, source: str) -> FeedPreview:
+        """What `import_feed` would change, read only: nothing is written. Raises
+        ics.FeedError when the file cannot be read at all."""
+        now = self._clock()
+        feed, key = await self._parse_feed(data, source, now)
+        desired = {o.key: o for o in feed.occurrences}
+        preview = FeedPreview(skipped=list(feed.skipped), notes=list(feed.notes))
+        async with self._db.reading() as session:
+            stored = {
+                row.key: row
+                for row in (
+                    await session.execute(
+                        select(
+                            Event.id,
+                            Event.key,
+                            Event.checksum,
+                            Event.status,
+                            Event.staff_changed,
+                            Event.starts_at,
+                            Event.titles,
+                        ).where(Event.source == key, Event.ends_at > now)
+                    )
+                ).all()
+            }
+            touched: list[int] = []
+            for k, data_ in sorted(desired.items(), key=lambda pair: pair[1].starts_at):
+                title = pick(data_.titles, self.default_locale, self.default_locale)
+                row = stored.get(k)
+                if row is None:
+                    target = preview.cancelled if data_.status == CANCELLED else preview.added
+                    target.append(Change(title, data_.starts_at))
+                elif row.checksum == data_.checksum():
+                    preview.unchanged += 1
+                elif row.staff_changed:
+                    preview.kept.append(Change(title, row.starts_at))
+                elif data_.status == CANCELLED and row.status != CANCELLED:
+                    preview.cancelled.append(Change(title, row.starts_at))
+                    touched.append(row.id)
+                elif data_.starts_at != row.starts_at:
+                    preview.moved.append(Change(title, data_.starts_at, row.starts_at))
+                    touched.append(row.id)
+                else:
+                    preview.updated.append(Change(title, data_.starts_at))
+            for k, row in stored.items():
+                if k not in desired and row.status != CANCELLED and not row.staff_changed:
+                    title = pick(row.titles, self.default_locale, self.default_locale)
+                    preview.cancelled.append(Change(title, row.starts_at))
+                    touched.append(row.id)
+            if touched:
+                preview.reminded = int(
+                    await session.scalar(
+                        select(func.count(func.distinct(Reminder.user_id))).where(
+                            Reminder.event_id.in_(touched)
+                        )
+                    )
+                    or 0
+                )
+        return preview
 
     async def _reconcile(
         self, session: AsyncSession, source: str, desired: dict[str, EventData], now: datetime

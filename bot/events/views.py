@@ -41,4 +41,6 @@ def residence_view(row: Residence) -> ResidenceView:
         row.latitude,
         row.longitude,
         tuple(row.entrances or ()),
+        tuple(row.languages or ()),
+        row.source or "content",
     )

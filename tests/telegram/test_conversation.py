@@ -112,6 +112,7 @@ async def test_staff_see_gaps_in_their_command_menu(
             "staff",
             "announce",
             "announcements",
+            "web",
         ]
         assert "gaps" not in [c["command"] for c in standin.commands()]
     finally:
