@@ -35,7 +35,9 @@ from handlers.when import when
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
 STOPPED = "stopped"  # the outcome of a reminder not sent because the resident sent /stop
-CAN_WAIT = frozenset({kinds.MOVED, kinds.POSTPONED_NOTICE})  # held during quiet hours
+# A cancellation is sent at once (the resident may be on their way); everything else waits for
+# the end of the resident's quiet hours, unless the event would have started by then.
+SENT_AT_ONCE = frozenset({kinds.CANCELLED_NOTICE})
 
 
 def job_id(reminder_id: int) -> str:
@@ -108,17 +110,12 @@ async def send_due(bot: Bot, services: Services, ids: Iterable[int] | None = Non
             await services.reminders.finish(due.reminder_id, STOPPED)
             continue
         now = services.clock()
-        if (
-            due.kind in CAN_WAIT
-            and profile is not None
-            and not services.profiles.can_message_now(profile, now)
-        ):
-            # A new date can wait for the end of the quiet hours (the sweep sends it then);
-            # reminders and cancellations are about to matter, so they go now.
-            await services.reminders.defer(
-                due.reminder_id, services.profiles.next_allowed(profile, now)
-            )
-            continue
+        if due.kind not in SENT_AT_ONCE and profile is not None:
+            allowed = services.profiles.next_allowed(profile, now)
+            if allowed > now and allowed < due.event.starts_at:
+                # The sweep sends it when the quiet hours end.
+                await services.reminders.defer(due.reminder_id, allowed)
+                continue
         lang = services.catalogs.resolve(
             resident.language if resident else None,
             resident.telegram_language if resident else None,

@@ -119,7 +119,8 @@ async def test_reminders_survive_restarts_and_late_ones_are_sent_only_if_useful(
         finally:
             await stop_app(assistant)
 
-    clock.now = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # down at 18:00, back at 21:00
+    # Down at 18:00, back at 19:30 (before the quiet hours: the late reminder goes at once).
+    clock.now = datetime(2026, 11, 27, 18, 30, tzinfo=UTC)
     amina.mark_read()
     assistant = await start_app(standin, database, clock, library, catalogs, whatson)
     try:

@@ -470,3 +470,21 @@ async def test_staff_link_a_group_and_the_bot_ignores_chatter(harness: Harness) 
             break
         await asyncio.sleep(0.01)
     assert await harness.services.profiles.group_chats("les-tilleuls-bobigny") == []
+
+
+async def test_a_reminder_waits_for_the_end_of_quiet_hours_unless_the_event_starts_first(
+    harness: Harness,
+) -> None:
+    await onboard(harness, 1001)
+    amina = harness.resident(1001, "fr")
+    events, _ = await harness.services.events.upcoming(kinds=("workshop", "museum"), limit=1)
+    event = events[0]
+    await harness.services.reminders.remind(1001, 1001, event.id)
+    bot, services = harness.application.bot, harness.services
+    await services.profiles.set_quiet(1001, (9 * 60, 23 * 60 + 59))  # quiet almost all day
+    hour_before = event.starts_at - timedelta(hours=1)
+    harness.clock.now = hour_before
+    # The quiet hours end after the event starts: waiting would make the reminder useless.
+    assert await send_due(bot, services) >= 1
+    reminders = [m for m in await amina.wait_for_messages(1) if m["text"].startswith("⏰")]
+    assert reminders
