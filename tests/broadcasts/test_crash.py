@@ -106,3 +106,39 @@ async def test_killed_mid_delivery_every_resident_gets_it_once_or_within_the_bou
     print(f"killed after {before} of {RECIPIENTS}; {duplicates} sent twice")
     assert duplicates <= in_flight_for(RATE) + FLUSH_ROWS
     assert all(m["text"] == "Coupure d’eau demain" for u in users for m in u.messages)
+
+
+async def test_a_redeploy_mid_delivery_loses_nothing_and_sends_nothing_twice(
+    standin: BotAPIStandin, tmp_path: Path
+) -> None:
+    """SIGTERM (a redeploy): the sends in flight finish and are recorded, the rest wait in the
+    outbox; the next process sends them. Within the platform's 10 s."""
+    users = [standin.user(FIRST + n, f"R{n}", language_code="fr") for n in range(RECIPIENTS)]
+    standin.faults.set_flood_limits(global_per_second=RATE + 10)
+    url = f"sqlite:///{tmp_path / 'redeploy.sqlite3'}"
+    await prepare(url)
+
+    def delivered() -> int:
+        return sum(1 for u in users if u.sent_count)
+
+    first = await run_bot(standin, url)
+    for _ in range(600):
+        if delivered() >= RECIPIENTS // 4:
+            break
+        await asyncio.sleep(0.05)
+    stopping = asyncio.get_running_loop().time()
+    first.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(first.wait(), 10)
+    assert asyncio.get_running_loop().time() - stopping < 10
+    assert delivered() < RECIPIENTS
+
+    second = await run_bot(standin, url)
+    try:
+        for _ in range(1200):
+            if delivered() == RECIPIENTS:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    assert [u.sent_count for u in users] == [1] * RECIPIENTS
