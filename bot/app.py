@@ -178,7 +178,11 @@ def build_assistant(
         # /forget also drops the resident's updates still waiting in the durable inbox and
         # their announcements' deliveries.
         profiles=ProfileService(
-            db, clock, settings.tz, erasers=[inbox.forget_user, broadcasts.forget_user]
+            db,
+            clock,
+            settings.tz,
+            erasers=[inbox.forget_user, broadcasts.forget_user],
+            exporters=[broadcasts.export_user],
         ),
         broadcasts=broadcasts,
         staff=StaffService(db, clock, settings.admin_ids),

@@ -728,6 +728,24 @@ class BroadcastService:
 
     # -- privacy
 
+    async def export_user(self, user_id: int) -> tuple[str, list[dict[str, Any]]]:
+        """/mydata: the announcements sent to the resident and what became of each."""
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(Run.announcement_id, Delivery.status, Delivery.updated_at)
+                .join(Run, Run.id == Delivery.run_id)
+                .where(Delivery.user_id == user_id)
+                .order_by(Delivery.id)
+            )
+            return "announcements", [
+                {
+                    "announcement": announcement,
+                    "status": status,
+                    "at": at.isoformat() if at else None,
+                }
+                for announcement, status, at in rows.all()
+            ]
+
     async def forget_user(self, user_id: int) -> int:
         """/forget: the resident's deliveries go with the rest."""
         async with self._db.session() as session:

@@ -34,6 +34,8 @@ DEFAULT_QUIET = (21 * 60, 8 * 60)  # 21:00-08:00 local
 DIGEST_EVERY = timedelta(days=7)
 
 Eraser = Callable[[int], Awaitable[int]]
+# Another store's part of /mydata: (its key in the file, what it holds about the resident).
+Exporter = Callable[[int], Awaitable[tuple[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,13 @@ class ProfileService:
         clock: Clock = system_clock,
         tz: ZoneInfo | None = None,
         erasers: Sequence[Eraser] = (),
+        exporters: Sequence[Exporter] = (),
     ) -> None:
         self._db = db
         self._clock = clock
         self._tz = tz or ZoneInfo("Europe/Paris")
         self._erasers = list(erasers)
+        self._exporters = list(exporters)
 
     def add_eraser(self, eraser: Eraser) -> None:
         """Another store holding data about residents (wired by bot.app)."""
@@ -238,7 +242,7 @@ class ProfileService:
                 column.key: _jsonable(getattr(row, column.key))
                 for column in Resident.__table__.columns
             }
-            return {
+            data: dict[str, Any] = {
                 "resident": resident,
                 "reminders": [
                     {
@@ -253,6 +257,10 @@ class ProfileService:
                 ],
                 "questions": "not linked to you: the question log keeps no user id",
             }
+        for exporter in self._exporters:
+            key, value = await exporter(user_id)
+            data[key] = value
+        return data
 
     async def forget(self, user_id: int) -> int:
         """Delete every row about the resident; returns how many were deleted."""

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from bot.answers.library import Library
 from bot.answers.models import QuestionLog
+from bot.broadcasts.audience import Audience
+from bot.broadcasts.service import Draft
 from bot.clock import FrozenClock
 from bot.events.library import EventsLibrary
 from bot.events.models import Reminder
@@ -20,9 +22,10 @@ from bot.i18n import Catalogs
 from bot.residents.models import GroupLink, Resident
 from bot.residents.profile import Profile
 from bot.standin import BotAPIStandin
+from bot.storage.base import Base
 from bot.storage.database import Database
 from bot.telegram.inbox import InboxUpdate
-from handlers import digest
+from handlers import announcements, digest
 from handlers.reminders import send_due
 from tests.conftest import ADMIN_ID, Harness, start_app, stop_app
 
@@ -377,6 +380,7 @@ async def test_mydata_exports_everything_stored(harness: Harness) -> None:
     assert data["resident"]["user_id"] == 1001
     assert data["resident"]["onboarded_at"] is not None
     assert data["reminders"] == []
+    assert data["announcements"] == []
 
 
 async def test_forget_leaves_zero_rows_and_start_begins_again(harness: Harness) -> None:
@@ -384,6 +388,21 @@ async def test_forget_leaves_zero_rows_and_start_begins_again(harness: Harness) 
     amina = harness.resident(1001, "fr")
     events, _ = await harness.services.events.upcoming(kinds=("popup",), limit=1)
     await harness.services.reminders.remind(1001, 1001, events[0].id)
+    # An announcement reached her (urgent: the tests' clock is in her quiet hours).
+    broadcasts = harness.services.broadcasts
+    await broadcasts.create(None, Draft({"fr": "Info"}, "fr", Audience(), urgent=True))
+    await announcements.tick(harness.application.bot, None, harness.services)
+    [info] = await amina.wait_for_messages(1, timeout=10)
+    assert info["text"] == "Info"
+    for _ in range(100):  # its outcome is recorded a moment after Telegram accepts it
+        if not await broadcasts.backlog():
+            break
+        await asyncio.sleep(0.05)
+    await amina.send("/mydata")
+    exported = await amina.wait_for_document("my-data.json")
+    data = json.loads(harness.standin.file_bytes(exported["document"]["file_id"]))
+    assert [a["status"] for a in data["announcements"]] == ["sent"]
+    amina.mark_read()
     await amina.send("/forget")
     confirm = await amina.wait_for_message()
     await amina.press(confirm, "fg:1001:0")  # "no" keeps everything
@@ -404,6 +423,15 @@ async def test_forget_leaves_zero_rows_and_start_begins_again(harness: Harness) 
             )
         )
         assert not any("1001" in json.dumps(p) for p in payloads)
+        # Every table that names a person: nothing left about her.
+        for table in Base.metadata.sorted_tables:
+            for name in ("user_id", "chat_id"):
+                if name in table.c and table.name != "inbox":
+                    where = table.c[name] == 1001
+                    left = await session.scalar(
+                        select(func.count()).select_from(table).where(where)
+                    )
+                    assert left == 0, table.name
     await amina.send("/start")
     step = await amina.wait_for_message()
     assert "1/3" in step["text"]  # from scratch
