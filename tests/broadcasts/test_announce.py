@@ -381,3 +381,38 @@ async def test_restart_mid_compose_keeps_the_draft(
     assert "Urgent : oui" in " ".join(labels(card))
     assert "Collecte de jouets samedi" not in card["text"] or True
     assert datetime.now(UTC)  # the clock is the frozen one; nothing waits on it
+
+
+async def test_a_weekly_announcement_goes_out_every_week_until_cancelled(harness: Harness) -> None:
+    [amina] = await residents(harness, [2001])
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code="fr")
+    await staff.send("/announce")
+    await staff.wait_for_message()
+    await staff.send("Collecte des encombrants ce soir")
+    card = await staff.wait_for_message()
+    await staff.press(card, data_of(card, "Quand"))
+    when = await staff.wait_for_edit(card["message_id"])
+    await staff.press(when, data_of(when, "jeu"))  # Thursday
+    when = await staff.wait_for_edit(when["message_id"])
+    await staff.press(when, data_of(when, "Chaque semaine"))
+    await staff.wait_for_message()
+    await staff.send("18h")
+    card = await staff.wait_for_message()
+    assert "chaque jeudi à 18:00" in card["text"]
+    await staff.press(card, data_of(card, "Aperçu"))
+    confirm = (await staff.wait_for_messages(3))[-1]
+    await staff.press(confirm, data_of(confirm, "Confirmer"))
+    await staff.wait_for_edit(confirm["message_id"])
+
+    # The tests' clock: Wednesday 25 November, 11:00 in Paris.
+    harness.clock.now = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)  # Thursday 18:00 in Paris
+    await deliver(harness)
+    harness.clock.advance(days=7)
+    await deliver(harness)
+    assert [m["text"] for m in amina.messages] == ["Collecte des encombrants ce soir"] * 2
+    [summary] = await harness.services.broadcasts.summaries()
+    assert summary.status == "scheduled"  # the next Thursday
+    assert await harness.services.broadcasts.cancel(summary.id) == "cancelled"
+    harness.clock.advance(days=7)
+    await deliver(harness)
+    assert amina.sent_count == 2
