@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,16 +48,15 @@ class _BM25:
     once at build time, so a query only multiplies by the IDF and adds up.
     """
 
-    def __init__(self, bags: list[dict[str, float]], k1: float | None = None) -> None:
-        k1 = K1 if k1 is None else k1
+    def __init__(self, bags: list[dict[str, float]]) -> None:
         lengths = [sum(bag.values()) for bag in bags]
         count = max(len(bags), 1)
         avg_length = sum(lengths) / count or 1.0
         self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, bag in enumerate(bags):
-            norm = k1 * (1 - B + B * lengths[position] / avg_length)
+            norm = K1 * (1 - B + B * lengths[position] / avg_length)
             for term, tf in bag.items():
-                self.postings[term].append((position, tf * (k1 + 1) / (tf + norm)))
+                self.postings[term].append((position, tf * (K1 + 1) / (tf + norm)))
         self.idf = {
             term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
             for term, p in self.postings.items()
@@ -102,7 +101,12 @@ class LanguageIndex:
     doc_terms: list[frozenset[str]] = field(default_factory=list)
     passages: _BM25 | None = None
     passage_owner: list[int] = field(default_factory=list)
-    plain: _BM25 | None = None  # whole texts, words as written (folded, not stemmed), unweighted
+    # The plain view: each entry's whole text, words as written (folded, not stemmed), every
+    # field alike; scored at query time for the leading candidates only, so nothing is
+    # indexed for it but the counts.
+    plain_bags: list[dict[str, float]] = field(default_factory=list)
+    plain_norms: list[float] = field(default_factory=list)
+    plain_df: Counter[str] = field(default_factory=Counter)
     surface: dict[str, str] = field(default_factory=dict)
     native: set[str] = field(default_factory=set)  # words of texts written in this language
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -146,7 +150,6 @@ class LanguageIndex:
         index = cls(lang, Analyzer(lang))
         bags: list[dict[str, float]] = []
         passage_bags: list[dict[str, float]] = []
-        plain_bags: list[dict[str, float]] = []
         for entry in entries:
             native = entry.translated(lang)
             text = entry.texts.get(lang) or (entry.texts.get(default) if default else None)
@@ -162,7 +165,8 @@ class LanguageIndex:
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
-            plain_bags.append(dict(plain))
+            index.plain_bags.append(plain)
+            index.plain_df.update(plain.keys())
             for passage in (text.title, *text.questions, " ".join(text.keywords)):
                 terms = index._terms(passage, native=native)
                 if terms:
@@ -170,7 +174,9 @@ class LanguageIndex:
                     passage_bags.append(dict.fromkeys(terms, 1.0))
         index.docs = _BM25(bags)
         index.passages = _BM25(passage_bags)
-        index.plain = _BM25(plain_bags, k1=PLAIN_K1)
+        lengths = [sum(bag.values()) for bag in index.plain_bags]
+        average = sum(lengths) / (len(lengths) or 1) or 1.0
+        index.plain_norms = [PLAIN_K1 * (1 - B + B * n / average) for n in lengths]
         index.synonyms = {" ".join(words(k)): raw_words(v) for k, v in synonyms.items() if words(k)}
         index.courtesy = frozenset(
             word
@@ -280,16 +286,20 @@ class LanguageIndex:
         title). Its errors differ from the weighted, stemmed view's (real questions often
         use the answer's words, not the examples'); it scales the rank (not the score the
         decision reads) by up to 1 + PLAIN_WEIGHT, relative to the best candidate's."""
-        assert self.plain is not None
-        wanted = set(candidates)
+        count = len(self.plain_bags)
         plain: dict[int, float] = defaultdict(float)
         for term in set(words(text)):
-            idf = self.plain.idf.get(term, 0.0)
+            df = self.plain_df.get(term, 0)
+            if not df:
+                continue
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
             if idf < MIN_IDF:
                 continue
-            for position, weight in self.plain.postings[term]:
-                if position in wanted:
-                    plain[position] += idf * weight
+            for position in candidates:
+                tf = self.plain_bags[position].get(term)
+                if tf:
+                    norm = self.plain_norms[position]
+                    plain[position] += idf * tf * (PLAIN_K1 + 1) / (tf + norm)
         top = max(plain.values(), default=0.0) or 1.0
         return {position: 1.0 + PLAIN_WEIGHT * value / top for position, value in plain.items()}
 
