@@ -229,7 +229,7 @@ class Answerer:
             ),
             None,
         )
-        lead = rival is None or entry.rank() >= t.answer_margin * rival.rank()
+        lead = rival is None or entry.strength() >= t.answer_margin * rival.strength()
         if entry.score >= t.answer_score and entry.coverage >= t.answer_coverage and lead:
             return ANSWER, None
         return UNSURE, None

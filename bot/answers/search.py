@@ -89,7 +89,12 @@ class Match:
         """Order of the answers: relevance, lifted by how much of the question is covered,
         so the entry that knows the question's rarest word ("termoacumulador") wins over
         one that shares only its common words ("temperatura", "certa")."""
-        return self.score * (1.0 + self.coverage) * self.lift
+        return self.strength() * self.lift
+
+    def strength(self) -> float:
+        """The rank without the plain view's lift: what the decision compares, so that a near
+        tie stays a doubt whichever way the plain view leans."""
+        return self.score * (1.0 + self.coverage)
 
 
 @dataclass
