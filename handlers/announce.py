@@ -31,7 +31,7 @@ from bot.i18n import HTML, Catalogs, Translator
 from bot.residents.profile import ANNOUNCEMENTS, TOPICS
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import announcements
-from handlers.announcements import audience_text, weekly_text, when_text
+from handlers.announcements import audience_text, residence_names, weekly_text, when_text
 from handlers.buttons import Compose
 from handlers.context import BotContext
 from handlers.replies import bold, show
@@ -127,7 +127,7 @@ async def _card(
     t = context.t
     services = context.services
     reach = await services.broadcasts.reach(draft.audience)
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = await residence_names(services)
     lines = [
         bold(t._("📝 Announcement #{id} (draft)", id=draft_id)),
         "",
@@ -251,7 +251,7 @@ async def pressed(update: Update, context: BotContext) -> int | None:
         return TRANSLATION
     if action in ("who", "everyone", "res", "ent", "topic", "lang"):
         draft = await _audience_step(user.id, data, draft, context)
-        await _audience(update, context, data.draft, draft, value if action == "res" else "")
+        await _audience(update, context, data.draft, draft)
         return CARD
     if action == "when":
         await _when_menu(update, context, data.draft, draft)
@@ -339,9 +339,7 @@ async def _audience_step(user_id: int, data: Compose, draft: Draft, context: Bot
     return draft
 
 
-async def _audience(
-    update: Update, context: BotContext, draft_id: int, draft: Draft, _focus: str
-) -> None:
+async def _audience(update: Update, context: BotContext, draft_id: int, draft: Draft) -> None:
     t = context.t
     services = context.services
     audience = draft.audience
@@ -349,7 +347,8 @@ async def _audience(
     rows = [
         [button(_tick(audience.everyone) + t._("Every resident"), Compose(draft_id, "everyone"))]
     ]
-    for residence in (await services.events.residences())[:MAX_RESIDENCES]:
+    places = await services.events.residences()
+    for residence in places[:MAX_RESIDENCES]:
         chosen = residence.id in audience.residences
         rows.append(
             [button(_tick(chosen) + residence.name, Compose(draft_id, "res", residence.id))]
@@ -382,7 +381,7 @@ async def _audience(
         ]
     )
     rows.append([button(t._("⬅️ Back"), Compose(draft_id, "card"))])
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = {r.id: r.name for r in places}
     text = "\n".join(
         [
             bold(t._("👥 Who receives announcement #{id}?", id=draft_id)),

@@ -144,7 +144,7 @@ async def send_reports(bot: Bot, services: Services) -> int:
         report = await services.broadcasts.report(run_id)
         if report is not None and report.author_id is not None:
             t = await translator_for(services, report.author_id)
-            names = {r.id: r.name for r in await services.events.residences()}
+            names = await residence_names(services)
             if await _tell(bot, report.author_id, render_report(t, report, names)):
                 told += 1
         await services.broadcasts.reported(run_id)
@@ -216,7 +216,7 @@ async def list_announcements(update: Update, context: BotContext) -> None:
     if not summaries:
         await show(update, t._("No announcement yet. Write one with /announce."), edit=False)
         return
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = await residence_names(services)
     lines = [bold(t._("Announcements"))]
     rows = []
     for summary in summaries:
@@ -326,6 +326,10 @@ def when_text(t: Translator, moment: Any) -> str:
 def weekly_text(t: Translator, days: tuple[int, ...], at: str) -> str:
     names = [t.weekday_name(day) for day in days]
     return t._("every {days} at {time}", days=", ".join(names), time=at)
+
+
+async def residence_names(services: Services) -> dict[str, str]:
+    return {r.id: r.name for r in await services.events.residences()}
 
 
 async def translator_for(services: Services, user_id: int) -> Translator:
