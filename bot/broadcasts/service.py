@@ -661,6 +661,13 @@ class BroadcastService:
             groups=dict(groups),
         )
 
+    async def latest_run(self, announcement_id: int) -> int | None:
+        """The id of an announcement's latest run (its report), None if it never went out."""
+        async with self._db.reading() as session:
+            return await session.scalar(
+                select(func.max(Run.id)).where(Run.announcement_id == announcement_id)
+            )
+
     async def backlog(self) -> int:
         """Deliveries waiting to be sent (for /healthz and the metrics)."""
         async with self._db.reading() as session:
