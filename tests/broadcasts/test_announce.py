@@ -376,3 +376,23 @@ async def test_passing_failures_are_retried_lasting_ones_fail_and_a_timeout_is_n
         assert [m["text"] for m in flaky.messages] == ["Un", "Trois"]  # never twice
     finally:
         await stop_app(assistant)
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt", "card"),
+    [
+        ("ar", "إعلان جديد", "مسودة"),
+        ("pt", "Novo aviso", "rascunho"),
+        ("es", "Nuevo aviso", "borrador"),
+        ("en", "New announcement", "draft"),
+    ],
+)
+async def test_the_composer_speaks_the_staff_members_language(
+    harness: Harness, lang: str, prompt: str, card: str
+) -> None:
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code=lang)
+    await staff.send("/announce")
+    assert prompt in (await staff.wait_for_message())["text"]
+    await staff.send("Réunion des locataires jeudi")
+    shown = await staff.wait_for_message()
+    assert card in shown["text"]
