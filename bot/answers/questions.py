@@ -406,7 +406,7 @@ class _Resemblance:
     texts never changes, so what is remembered is never stale; it is forgotten past
     `pairs` comparisons."""
 
-    def __init__(self, pairs: int = 1_000_000) -> None:
+    def __init__(self, pairs: int = 250_000) -> None:
         self._limit = pairs
         self._pairs = 0
         self._seen: dict[str, set[str]] = {}

@@ -13,7 +13,13 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import and_, case, func, insert, select
 
 from bot.answers.models import Feedback, GapHandled, QuestionLog
-from bot.answers.questions import CANDIDATES, SIMILAR, GapGroup, QuestionLogService
+from bot.answers.questions import (
+    CANDIDATES,
+    SIMILAR,
+    GapGroup,
+    QuestionLogService,
+    _Resemblance,
+)
 from bot.clock import Clock, FrozenClock
 from bot.storage.database import Database
 
@@ -99,9 +105,12 @@ async def test_the_groups_are_the_same_as_before(
                 assert got == expected, (weeks, handled, limit)
                 assert got[0] or handled
     clock.advance(days=2)  # remembered resemblances with a window that moved
+    forgetful = QuestionLogService(database, clock)
+    forgetful._resemblance = _Resemblance(pairs=500)  # forgets several times a page
     for weeks in (4, 12):
         expected = await reference_gap_groups(database, clock, weeks=weeks)
         assert await service.gap_groups(weeks=weeks) == expected
+        assert await forgetful.gap_groups(weeks=weeks) == expected
 
 
 # The former implementation, as it was before the gaps page was made faster.
