@@ -318,9 +318,10 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
 
 
 def settle_memory() -> None:
-    """Once started: what start-up built (content indexes, catalogs, models) lives as long as
-    the process, so the garbage collector stops scanning it again and again. Measured: its
-    pauses were most of the back office's slowest page times (bench/web.py)."""
+    """Once a server process has started: what start-up built (content indexes, catalogs,
+    models) lives as long as the process, so the garbage collector stops scanning it again and
+    again. Measured: its pauses were most of the back office's slowest page times
+    (bench/web.py)."""
     gc.collect()
     gc.freeze()
 
@@ -442,7 +443,6 @@ async def start(
         )
         await assistant._poller.start()
     health.serving = True
-    settle_memory()
 
 
 async def stop(assistant: Assistant, *, within: float = SHUTDOWN_SECONDS) -> None:
@@ -508,6 +508,7 @@ async def serve(assistant: Assistant) -> None:
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     await start(assistant)
+    settle_memory()  # not in start(): tests start many assistants in one process
     # It ends on its own when polling stops (a revoked token) or the web server dies.
     ends = [stopping.wait()]
     if assistant._poller is not None:
