@@ -446,25 +446,36 @@ async def _when_menu(update: Update, context: BotContext, draft_id: int, draft: 
     await show(update, text, InlineKeyboardMarkup(rows))
 
 
-async def got_date(update: Update, context: BotContext) -> int:
+async def _typed_step(
+    update: Update, context: BotContext
+) -> tuple[int, tuple[int, str], Draft, str] | None:
+    """(user id, (draft id, language), draft, text) of a typed step, or None when the
+    conversation's state is gone (a restart: pressing the card's button asks again)."""
     message = update.effective_message
     user = update.effective_user
     pending = context.user_data.get(PENDING_KEY) if context.user_data else None
     if message is None or user is None or not message.text or pending is None:
+        return None
+    found = await context.services.broadcasts.draft(pending[0])
+    if found is None:
+        return None
+    return user.id, pending, found[1], message.text
+
+
+async def got_date(update: Update, context: BotContext) -> int:
+    step = await _typed_step(update, context)
+    if step is None:
         return ConversationHandler.END
+    user_id, pending, draft, text = step
     t = context.t
     services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None:
-        return ConversationHandler.END
-    _, draft = found
     try:
-        moment = parse_typed(message.text, t.locale, services.clock(), services.settings.tz)
+        moment = parse_typed(text, t.locale, services.clock(), services.settings.tz)
     except WhenError as exc:
         await show(update, _date_problem(t, exc), edit=False)
         return DATE
     draft = dataclasses.replace(draft, due_at=moment, weekly=None)
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    await services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 
@@ -476,24 +487,19 @@ def _date_problem(t: Translator, exc: WhenError) -> str:
 
 
 async def got_time(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    user = update.effective_user
-    pending = context.user_data.get(PENDING_KEY) if context.user_data else None
-    if message is None or user is None or not message.text or pending is None:
+    step = await _typed_step(update, context)
+    if step is None or step[2].weekly is None:
         return ConversationHandler.END
+    user_id, pending, draft, text = step
     t = context.t
     services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None or found[1].weekly is None:
-        return ConversationHandler.END
-    _, draft = found
-    at = _read_time(message.text)
+    at = _read_time(text)
     if at is None:
         await show(update, t._("Please type a time such as 9:00 or 18h30."), edit=False)
         return WEEKLY_TIME
     assert draft.weekly is not None
     draft = dataclasses.replace(draft, weekly=Weekly(draft.weekly.days, at))
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    await services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 
@@ -511,27 +517,18 @@ def _read_time(text: str) -> time | None:
 
 
 async def got_translation(update: Update, context: BotContext) -> int:
+    step = await _typed_step(update, context)
     message = update.effective_message
-    user = update.effective_user
-    pending = context.user_data.get(PENDING_KEY) if context.user_data else None
-    if message is None or user is None or pending is None or not pending[1]:
+    if step is None or message is None or not step[1][1]:
         return ConversationHandler.END
+    user_id, pending, draft, plain = step
     t = context.t
-    services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None:
-        return ConversationHandler.END
-    _, draft = found
-    text_html, plain = message.text_html, message.text
-    if not plain:
-        await show(update, t._("Please send this version as text."), edit=False)
-        return TRANSLATION
     limit = CAPTION_LIMIT if draft.photo else TEXT_LIMIT
     if _size(plain) > limit:
         await show(update, _too_long(t, plain, limit), edit=False)
         return TRANSLATION
-    draft = dataclasses.replace(draft, texts={**draft.texts, pending[1]: text_html})
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    draft = dataclasses.replace(draft, texts={**draft.texts, pending[1]: message.text_html})
+    await context.services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 

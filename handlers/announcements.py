@@ -20,23 +20,16 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue, filters
 
 from bot.broadcasts.audience import Audience
+from bot.broadcasts.labels import DELIVERY_LABELS, DELIVERY_ORDER, STATUS_LABELS
 from bot.broadcasts.service import (
-    BLOCKED,
     CANCELLED,
-    DONE,
-    FAILED,
-    MISSED,
-    PENDING,
     SCHEDULED,
     SENDING,
-    SENT,
-    SKIPPED,
     STOPPED,
-    UNKNOWN,
     Report,
     Summary,
 )
-from bot.i18n import HTML, N_, Catalogs, Translator
+from bot.i18n import HTML, Catalogs, Translator
 from bot.residents.profile import ANNOUNCEMENTS
 from bot.services import Services
 from bot.telegram.callbacks import button, decode, is_kind
@@ -48,24 +41,6 @@ from handlers.settings import TOPIC_LABELS
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5  # a `broadcast send` from the command line goes out within this
 PREVIEW_CHARS = 80
-
-STATUS_LABELS = {
-    SCHEDULED: N_("🕒 scheduled"),
-    SENDING: N_("📤 being sent"),
-    DONE: N_("✅ sent"),
-    CANCELLED: N_("✖️ cancelled"),
-    MISSED: N_("⚠️ missed"),
-}
-DELIVERY_LABELS = {
-    SENT: N_("delivered"),
-    BLOCKED: N_("blocked the bot"),
-    FAILED: N_("failed"),
-    UNKNOWN: N_("no answer from Telegram"),
-    SKIPPED: N_("stopped messages"),
-    STOPPED: N_("not sent (stopped)"),
-    PENDING: N_("waiting"),
-    SENDING: N_("being sent"),
-}
 
 
 def job_id(announcement_id: int) -> str:
@@ -195,7 +170,7 @@ def render_report(t: Translator, report: Report, names: dict[str, str]) -> str:
 
 
 def counts_line(t: Translator, counts: dict[str, int]) -> str:
-    order = [SENT, BLOCKED, FAILED, UNKNOWN, SKIPPED, STOPPED, PENDING, SENDING]
+    order = DELIVERY_ORDER
     parts = [
         t.number(counts[status]) + " " + t._(DELIVERY_LABELS[status])
         for status in order

@@ -24,14 +24,12 @@ from starlette.routing import BaseRoute, Route
 from bot.backoffice.web import PREFIX, Ctx, Pages
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.formatting import ALLOWED, FormatError, check_html
+from bot.broadcasts.labels import DELIVERY_LABELS, DELIVERY_ORDER, STATUS_LABELS
 from bot.broadcasts.service import (
     BLOCKED,
     CANCELLED,
-    DONE,
     FAILED,
-    MISSED,
     PENDING,
-    SCHEDULED,
     SENDING,
     SENT,
     SKIPPED,
@@ -46,25 +44,7 @@ from bot.residents.profile import ANNOUNCEMENTS, EVENTS, POPUPS, TIPS, TOPICS
 
 TEXT_LIMIT = 4096
 LIST_LIMIT = 50
-# The same words as the bot's /announcements (handlers/announcements.py), hence the same msgids.
-STATUS_LABELS = {
-    SCHEDULED: N_("🕒 scheduled"),
-    SENDING: N_("📤 being sent"),
-    DONE: N_("✅ sent"),
-    CANCELLED: N_("✖️ cancelled"),
-    MISSED: N_("⚠️ missed"),
-}
-DELIVERY_LABELS = {
-    SENT: N_("delivered"),
-    BLOCKED: N_("blocked the bot"),
-    FAILED: N_("failed"),
-    UNKNOWN: N_("no answer from Telegram"),
-    SKIPPED: N_("stopped messages"),
-    STOPPED: N_("not sent (stopped)"),
-    PENDING: N_("waiting"),
-    SENDING: N_("being sent"),
-}
-STATUS_ORDER = (SENT, BLOCKED, FAILED, UNKNOWN, SKIPPED, STOPPED, PENDING, SENDING)
+
 COLOURS = {
     SENT: "#2e7d32",
     BLOCKED: "#a61b1b",
@@ -381,7 +361,7 @@ def bars(rows: list[tuple[str, dict[str, int]]]) -> list[Bar]:
     for label, counts in rows:
         x = 0.0
         segments = []
-        for status in STATUS_ORDER:
+        for status in DELIVERY_ORDER:
             n = counts.get(status, 0)
             if not n:
                 continue
@@ -410,7 +390,7 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             "status_labels": {k: t._(v) for k, v in STATUS_LABELS.items()},
             "delivery_labels": {k: t._(v) for k, v in DELIVERY_LABELS.items()},
             "colours": COLOURS,
-            "status_order": STATUS_ORDER,
+            "status_order": DELIVERY_ORDER,
             "language_name": Catalogs.language_name,
             "number": t.number,
         }
@@ -584,7 +564,7 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             residence_bars=bars(by_residence),
             language_bars=bars(by_language),
             unreached=unreached,
-            used=[s for s in STATUS_ORDER if found and found.by_status.get(s)],
+            used=[s for s in DELIVERY_ORDER if found and found.by_status.get(s)],
             **labels(ctx),
         )
 
