@@ -28,14 +28,13 @@ from bot.broadcasts.audience import Audience
 from bot.broadcasts.service import Draft, Reach
 from bot.broadcasts.when import HOURS, Weekly, WhenError, parse_typed
 from bot.i18n import HTML, Catalogs, Translator
-from bot.residents.profile import ANNOUNCEMENTS, TOPICS
+from bot.residents.profile import ANNOUNCEMENTS, TOPIC_LABELS, TOPICS
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import announcements
 from handlers.announcements import audience_text, residence_names, weekly_text, when_text
 from handlers.buttons import Compose
 from handlers.context import BotContext
 from handlers.replies import bold, show
-from handlers.settings import TOPIC_LABELS
 
 TEXT, CARD, TRANSLATION, DATE, WEEKLY_TIME = range(5)
 CAPTION_LIMIT = 1024

@@ -20,7 +20,12 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue, filters
 
 from bot.broadcasts.audience import Audience
-from bot.broadcasts.labels import DELIVERY_LABELS, DELIVERY_ORDER, STATUS_LABELS
+from bot.broadcasts.labels import (
+    DELIVERY_LABELS,
+    DELIVERY_ORDER,
+    STATUS_LABELS,
+    describe_audience,
+)
 from bot.broadcasts.service import (
     CANCELLED,
     SCHEDULED,
@@ -30,13 +35,11 @@ from bot.broadcasts.service import (
     Summary,
 )
 from bot.i18n import HTML, Catalogs, Translator
-from bot.residents.profile import ANNOUNCEMENTS
 from bot.services import Services
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers.buttons import CancelAnnouncement
 from handlers.context import BotContext
 from handlers.replies import bold, show
-from handlers.settings import TOPIC_LABELS
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5  # a `broadcast send` from the command line goes out within this
@@ -268,23 +271,7 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
 
 def audience_text(t: Translator, audience: Audience, names: dict[str, str]) -> str:
     """Who it is for, in the staff member's words (safe HTML)."""
-    parts = []
-    if audience.residences:
-        chosen = []
-        for residence in audience.residences:
-            entrances = [e for r, e in audience.entrances if r == residence]
-            name = names.get(residence, residence)
-            if entrances:
-                name += " (" + ", ".join(entrances) + ")"
-            chosen.append(name)
-        parts.append(t._("residences: {names}", names=", ".join(chosen)))
-    if audience.topic != ANNOUNCEMENTS:
-        parts.append(t._("followers of {topic}", topic=t._(TOPIC_LABELS[audience.topic])))
-    if audience.language:
-        parts.append(
-            t._("residents speaking {language}", language=Catalogs.language_name(audience.language))
-        )
-    return "; ".join(parts) if parts else t._("every resident")
+    return describe_audience(t, audience, names)
 
 
 def when_text(t: Translator, moment: Any) -> str:

@@ -24,7 +24,12 @@ from starlette.routing import BaseRoute, Route
 from bot.backoffice.web import PREFIX, Ctx, Pages
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.formatting import ALLOWED, FormatError, check_html
-from bot.broadcasts.labels import DELIVERY_LABELS, DELIVERY_ORDER, STATUS_LABELS
+from bot.broadcasts.labels import (
+    DELIVERY_LABELS,
+    DELIVERY_ORDER,
+    STATUS_LABELS,
+    describe_audience,
+)
 from bot.broadcasts.service import (
     BLOCKED,
     CANCELLED,
@@ -40,7 +45,7 @@ from bot.broadcasts.service import (
 )
 from bot.broadcasts.when import Weekly, WhenError, parse_typed
 from bot.i18n import HTML, N_, Catalogs, Translator
-from bot.residents.profile import ANNOUNCEMENTS, EVENTS, POPUPS, TIPS, TOPICS
+from bot.residents.profile import TOPIC_LABELS, TOPICS
 
 TEXT_LIMIT = 4096
 LIST_LIMIT = 50
@@ -55,13 +60,6 @@ COLOURS = {
     PENDING: "#1f4e79",
     SENDING: "#5b8fc7",
 }
-TOPIC_LABELS = {
-    TIPS: N_("💡 Eco tips"),
-    POPUPS: N_("♻️ Recycling pop-ups"),
-    EVENTS: N_("🎭 Cultural events"),
-    ANNOUNCEMENTS: N_("📢 Building announcements"),
-}
-assert set(TOPICS) <= set(TOPIC_LABELS)
 ERRORS = {
     "text": N_("Write the text in {language}: residents of other languages get it."),
     "too_long": N_("The {language} text is longer than Telegram allows (4,096 characters)."),
@@ -304,24 +302,8 @@ def read_moment(text: str, t: Translator, now: datetime) -> datetime:
 
 
 def audience_text(t: Translator, audience: Audience, names: dict[str, str]) -> Markup:
-    """Who it is for, in the staff member's words (as the bot's /announcements says it)."""
-    parts = []
-    if audience.residences:
-        chosen = []
-        for residence in audience.residences:
-            entrances = [e for r, e in audience.entrances if r == residence]
-            name = names.get(residence, residence)
-            if entrances:
-                name += " (" + ", ".join(entrances) + ")"
-            chosen.append(name)
-        parts.append(t._("residences: {names}", names=", ".join(chosen)))
-    if audience.topic != ANNOUNCEMENTS:
-        parts.append(t._("followers of {topic}", topic=t._(TOPIC_LABELS[audience.topic])))
-    if audience.language:
-        parts.append(
-            t._("residents speaking {language}", language=Catalogs.language_name(audience.language))
-        )
-    return Markup("; ".join(parts) if parts else t._("every resident"))
+    """Who it is for, in the staff member's words, as the bot's /announcements says it."""
+    return Markup(describe_audience(t, audience, names))
 
 
 def when_text(t: Translator, due_at: datetime | None, weekly: Weekly | None) -> Markup:
