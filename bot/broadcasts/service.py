@@ -569,15 +569,6 @@ class BroadcastService:
                     .values(blocked=True, blocked_at=now)
                 )
 
-    async def retry_later(self, delivery_id: int, at: datetime) -> None:
-        """A passing failure: back to pending, not before `at`."""
-        async with self._db.session() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status=PENDING, not_before=at, updated_at=self._clock())
-            )
-
     async def finish(self) -> list[int]:
         """Close the runs with nothing left to send; returns their ids."""
         now = self._clock()
