@@ -33,6 +33,7 @@ FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5,
 PASSAGE_WEIGHT = 0.5
 K1, B = 3.0, 0.75  # K1 high: field weights already inflate term counts (leave-questions-out)
 MIN_FUZZY_LENGTH = 4
+REAL_WORD = 3.0  # informativeness at or under which a word is never corrected (Zipf >= 3.8)
 MAX_PHRASE = 4
 MIN_IDF = 0.15
 CANDIDATES = 15
@@ -199,6 +200,11 @@ class LanguageIndex:
             self.corrections[word] = None if found is None else found[0]
         return self.corrections[word]
 
+    def _real_word(self, word: str) -> bool:
+        """A number, or a word common in the language: not a typo to correct ("cart" is not
+        "card", "place" is not "placa"), just a word the content does not use."""
+        return word.isdigit() or informativeness(word, self.lang) <= REAL_WORD
+
     def _groups(self, text: str) -> list[tuple[str, list[tuple[str, str]]]]:
         """The question's words, synonyms applied (longest phrase first, up to 4 words): for
         each word or phrase, the raw word weighed for informativeness and the (raw, folded)
@@ -238,10 +244,10 @@ class LanguageIndex:
             if not expansion:
                 continue
             stems: set[str] = set()
-            for _raw_word, word in expansion:
+            for raw_word, word in expansion:
                 stem = self.surface.get(word) or self.analyzer.stem(word)
                 if stem not in self.docs.idf and fuzzy and len(word) >= MIN_FUZZY_LENGTH:
-                    corrected = None if word.isdigit() else self._correct(word)
+                    corrected = None if self._real_word(raw_word) else self._correct(word)
                     stem = self.surface[corrected] if corrected else stem
                 if stem in self.docs.idf:
                     stems.add(stem)
