@@ -15,11 +15,9 @@ recall, p50/p95 latency. Emergencies are scored by bench/emergencies.py, not her
 The BM25 baseline (rank-bm25, whitespace tokens) gets the same abstention calibration: its
 refusal threshold on the best score is fitted on the same questions with the same objective.
 Then the assistant's latency with the content scaled to 1,000 entries.
-`--folds`: the content's own example questions, 4-fold: each quarter of them is taken out of
-the content and asked; top-1 of the ranking alone and as answered, and wrong refusals. A
-choice that helps here helps on wording nobody fitted (the sets above are fitted, all but
-test); the topic thresholds are fitted on these wrong refusals with the out-of-scope questions
-of the other sets.
+`--folds`: the ranking alone (ungated top-1) on the content's own example questions, 4-fold:
+each quarter of them is taken out of the content and asked; a choice of ranking that helps
+here helps on wording nobody fitted (the sets above are fitted, all but test).
 Run: python -m bench.qa [--data FILE ...] [--calibrate] [--folds]
 """
 
@@ -32,7 +30,7 @@ import statistics
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -189,35 +187,86 @@ def scaled(content: ContentSet, target: int) -> ContentSet:
     return ContentSet([*content.entries, *copies], content.default_contact, content.synonyms)
 
 
-def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Question]) -> None:
-    """Grid-search the refusal thresholds (then the answer/unsure split) on `questions`;
-    and the BM25 baseline's refusal threshold with the same objective."""
+def fold_sets(content: ContentSet, k: int = 4) -> Iterator[tuple[ContentSet, list[Question]]]:
+    """The content without each k-th of its example questions, and that k-th as questions:
+    wording nobody fitted. An out-of-scope topic's questions are expected refused."""
+    for fold in range(k):
+        entries, asked = [], []
+        for entry in content.entries:
+            texts = {}
+            for lang, text in entry.texts.items():
+                out = [q for q in text.questions if zlib.crc32(q.encode()) % k == fold]
+                category = None if entry.kind == "out_of_scope" else entry.category
+                asked += [Question(q, lang, category) for q in out]
+                kept = [q for q in text.questions if q not in out]
+                texts[lang] = replace(text, questions=type(text.questions)(kept))
+            entries.append(replace(entry, texts=texts))
+        yield replace(content, entries=entries), asked
+
+
+Searched = tuple[Question, list[Match], list[Match] | None]
+
+
+def searched(answerer: Answerer, questions: list[Question], langs: bool = False) -> list[Searched]:
+    """Each question's matches as `Answerer.matches` finds them (its language, then every
+    language when the detector is unsure), so that decisions can be replayed under other
+    thresholds without searching again. `langs`: the question's language is known."""
     every = answerer.languages
-    searched: list[tuple[Question, list[Match], list[Match] | None]] = []
+    out: list[Searched] = []
     for q in questions:
-        detection = answerer.detect(q.q)
+        detection = answerer.detect(q.q, q.lang if langs else None)
         first = (detection.lang,) if detection.lang in every else every
         sure = first == every or detection.confidence >= SURE_LANGUAGE
         everywhere = None if sure else answerer.index.search(q.q, every, fuzzy=detection.lang)
-        searched.append((q, answerer.index.search(q.q, first), everywhere))
+        out.append((q, answerer.index.search(q.q, first), everywhere))
+    return out
 
-    def replay() -> tuple[list[Prediction], list[tuple[bool, bool]]]:
-        predictions, answered = [], []
-        for q, first, everywhere in searched:
-            matches = first
-            if everywhere is not None and answerer.decide(first)[0] != ANSWER:
-                matches = everywhere
-            decision, _ = answerer.decide(matches)
-            cats = [m.entry.category for m in matches if m.entry.kind != "out_of_scope"]
-            predictions.append(Prediction(decision == OUT_OF_SCOPE, cats, 0.0))
-            if decision == ANSWER and q.category:
-                answered.append((True, cats[:1] == [q.category]))
-        return predictions, answered
+
+def replay(answerer: Answerer, rows: list[Searched]) -> tuple[list[Prediction], list[bool]]:
+    """Predictions under the answerer's current thresholds; and, for each answerable question
+    answered confidently, whether the answer was right."""
+    predictions, answered = [], []
+    for q, first, everywhere in rows:
+        matches = first
+        if everywhere is not None and answerer.decide(first)[0] != ANSWER:
+            matches = everywhere
+        decision, _ = answerer.decide(matches)
+        cats = [m.entry.category for m in matches if m.entry.kind != "out_of_scope"]
+        predictions.append(Prediction(decision == OUT_OF_SCOPE, cats, 0.0))
+        if decision == ANSWER and q.category:
+            answered.append(cats[:1] == [q.category])
+    return predictions, answered
+
+
+def calibrate(
+    answerer: Answerer, baseline: BM25Baseline, questions: list[Question], content: ContentSet
+) -> None:
+    """Grid-search the refusal thresholds (then the answer/unsure split) on two pools given
+    equal weight: `questions` (dev: real wording, but only a few hundred) and the content's
+    own example questions, each quarter asked of the content without it (thousands, fitted by
+    nobody): a gate fitted on dev alone learnt dev. Then the BM25 baseline's refusal
+    threshold with the same objective on `questions`."""
+    pools = {"dev": (questions, searched(answerer, questions))}
+    fold_rows: list[Searched] = []
+    for without, asked in fold_sets(content):
+        held = Answerer(without, answerer.languages, answerer.default_locale)
+        fold_rows += searched(held, asked, langs=True)
+    pools["folds"] = ([row[0] for row in fold_rows], fold_rows)
+    unrelated = load_questions(UNRELATED)
+    pools["unrelated"] = (unrelated, searched(answerer, unrelated))
+
+    def fit() -> tuple[float, dict[str, dict[str, float]]]:
+        found = {
+            name: scores(zip(qs, replay(answerer, rows)[0], strict=True))
+            for name, (qs, rows) in pools.items()
+        }
+        return statistics.mean(objective(s) for s in found.values()), found
 
     base = answerer.thresholds
-    best: list[tuple[float, Thresholds, dict[str, float]]] = []
+    print(f"current thresholds: {fit()[0]:.3f}  {base}")
+    best: list[tuple[float, Thresholds, dict[str, dict[str, float]]]] = []
     for refuse_score, refuse_cov, ratio, topic_cov in itertools.product(
-        (0, 4, 8, 10, 12, 14, 16, 18), (0.0, 0.2, 0.3), (0.6, 0.8, 1.0, 1.2), (0.1, 0.2, 0.3, 0.4)
+        (0, 6, 10, 12, 14, 18), (0.0, 0.1, 0.2, 0.3, 0.4), (0.8, 1.0, 1.2), (0.2, 0.3, 0.4)
     ):
         answerer.thresholds = replace(
             base,
@@ -226,25 +275,27 @@ def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Questi
             topic_ratio=ratio,
             topic_coverage=topic_cov,
         )
-        s = scores(zip(questions, replay()[0], strict=True))
-        best.append((objective(s), answerer.thresholds, s))
+        total, found = fit()
+        best.append((total, answerer.thresholds, found))
     best.sort(key=lambda row: -row[0])
     print("refusal thresholds (best first):")
-    for total, thresholds, s in best[:3]:
-        print(
-            f"  {total:.3f}  top-1 {s['top1']:.1%}  refused {s['refusals']:.1%}  "
-            f"oos P {s['oos_p']:.1%} R {s['oos_r']:.1%}  {thresholds}"
-        )
+    for total, thresholds, found in best[:3]:
+        print(f"  {total:.3f}  {thresholds}")
+        for name, s in found.items():
+            print(
+                f"    {name:<6} top-1 {s['top1']:.1%}  refused {s['refusals']:.1%}  "
+                f"oos P {s['oos_p']:.1%} R {s['oos_r']:.1%}"
+            )
     answerer.thresholds = best[0][1]
     print("answer/unsure split: precision of confident answers, share answered confidently")
+    rows = [row for _, pool in pools.values() for row in pool]
+    scoped = sum(1 for q, _, _ in rows if q.category) or 1
     for score, cov in itertools.product((8, 10, 12, 14, 16, 18, 22), (0.3, 0.4, 0.5, 0.6)):
         answerer.thresholds = replace(best[0][1], answer_score=score, answer_coverage=cov)
-        answered = replay()[1]
-        right = sum(ok for _, ok in answered)
-        scoped = sum(1 for q in questions if q.category) or 1
+        answered = replay(answerer, rows)[1]
         print(
             f"  answer_score {score:>2} coverage {cov:.1f}: precision "
-            f"{right / (len(answered) or 1):.1%}, answered {len(answered) / scoped:.1%}"
+            f"{sum(answered) / (len(answered) or 1):.1%}, answered {len(answered) / scoped:.1%}"
         )
     ranked = [(q, *baseline.ranked(q.q)) for q in questions]
     fits = []
@@ -255,51 +306,31 @@ def calibrate(answerer: Answerer, baseline: BM25Baseline, questions: list[Questi
     print(f"BM25 baseline refusal threshold: {max(fits)[1]} (objective {max(fits)[0]:.3f})")
 
 
-def folds(content: ContentSet, languages: tuple[str, ...], default: str, k: int = 4) -> None:
-    """Each fold of the example questions, asked of the content without it: top-1 of the
-    ranking alone, top-1 as answered, and wrong refusals (every one of them is answerable:
-    this is how often fresh wording is refused, which dev, fitted, cannot tell)."""
-    from bot.answers.search import is_out_of_scope_topic
+def folds(content: ContentSet, languages: tuple[str, ...], default: str) -> None:
+    """Ungated top-1 on each fold of the example questions, asked of the content without it;
+    then the whole decision on the same questions (refusals, out-of-scope topics)."""
+    from bot.answers.search import SearchIndex, is_out_of_scope_topic
 
     right: dict[str, list[bool]] = defaultdict(list)
-    gated: dict[str, list[bool]] = defaultdict(list)
-    refused: dict[str, list[bool]] = defaultdict(list)
-    for fold in range(k):
-        entries, asked = [], []
-        for entry in content.entries:
-            texts = {}
-            for lang, text in entry.texts.items():
-                out = [q for q in text.questions if zlib.crc32(q.encode()) % k == fold]
-                if entry.kind != "out_of_scope":
-                    asked += [(lang, q, entry.category) for q in out]
-                kept = [q for q in text.questions if q not in out]
-                texts[lang] = replace(text, questions=type(text.questions)(kept))
-            entries.append(replace(entry, texts=texts))
-        answerer = Answerer(replace(content, entries=entries), languages, default)
-        for lang, q, category in asked:
-            found = [
-                m for m in answerer.index.search(q, (lang,)) if not is_out_of_scope_topic(m.entry)
-            ]
-            right[lang].append(bool(found) and found[0].entry.category == category)
-            answer = answerer.answer(q)
-            first = [m.entry.category for m in answer.results][:1] == [category]
-            gated[lang].append(first and not answer.out_of_scope)
-            refused[lang].append(answer.out_of_scope)
+    gated: list[tuple[Question, Prediction]] = []
+    for without, asked in fold_sets(content):
+        index = SearchIndex(without, languages, default)
+        held = Answerer(without, languages, default)
+        for q in asked:
+            answer = held.answer(q.q, q.lang)
+            gated.append(
+                (q, Prediction(answer.out_of_scope, [m.entry.category for m in answer.results], 0))
+            )
+            if q.category is None:
+                continue
+            found = [m for m in index.search(q.q, (q.lang,)) if not is_out_of_scope_topic(m.entry)]
+            right[q.lang].append(bool(found) and found[0].entry.category == q.category)
     every = [ok for rows in right.values() for ok in rows]
-    print(
-        f"{k}-fold over {len(every)} example questions: ranking top-1 "
-        f"{sum(every) / len(every):.1%}; answered top-1, wrong refusals:"
-    )
-    for lang in sorted(right):
-        n = len(right[lang])
-        print(
-            f"  {lang}: {sum(right[lang]) / n:.1%}  {sum(gated[lang]) / n:.1%}  "
-            f"{sum(refused[lang]) / n:.1%}  ({n})"
-        )
-    n = len(every)
-    gated_all = sum(sum(rows) for rows in gated.values()) / n
-    refused_all = sum(sum(rows) for rows in refused.values()) / n
-    print(f"  all: {sum(every) / n:.1%}  {gated_all:.1%}  {refused_all:.1%}")
+    share = sum(every) / len(every)
+    print(f"4-fold over {len(every)} example questions: ungated top-1 {share:.1%}")
+    for lang, rows in sorted(right.items()):
+        print(f"  {lang}: {sum(rows) / len(rows):.1%} ({len(rows)})")
+    report("the whole decision, 4-fold", [q for q, _ in gated], [p for _, p in gated])
 
 
 BASELINE_THRESHOLD = 6.0  # fitted by --calibrate on dev with the assistant's objective
@@ -322,7 +353,7 @@ def main() -> None:
     baseline = BM25Baseline(content)
     if args.calibrate:
         questions = [q for path in CALIBRATION for q in load_questions(path)]
-        calibrate(answerer, baseline, questions)
+        calibrate(answerer, baseline, questions, content)
         return
     baseline.threshold = BASELINE_THRESHOLD
 

@@ -23,7 +23,7 @@ import httpx
 from sqlalchemy import insert
 
 from bot.answers.models import Feedback, QuestionLog
-from bot.app import build_assistant
+from bot.app import build_assistant, settle_memory
 from bot.backoffice.web import backoffice_app
 from bot.config import Settings
 from bot.events.models import Event, Residence
@@ -185,7 +185,9 @@ async def run(url: str, calls: int, events: int, questions: int) -> None:
     assert services.web is not None
     link = await services.web.login_link(1)
     assert link is not None
-    transport = httpx.ASGITransport(app=backoffice_app(services))
+    app = backoffice_app(services)
+    settle_memory()  # as `residents-bot web` and `run` do once started
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench.test") as client:
         login = await client.post(link.removeprefix("http://bench.test"))
         assert login.status_code == 303

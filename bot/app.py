@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import time
@@ -316,6 +317,15 @@ def build_application(assistant: Assistant, *, token: str | None = None) -> App:
     return application
 
 
+def settle_memory() -> None:
+    """Once a server process has started: what start-up built (content indexes, catalogs,
+    models) lives as long as the process, so the garbage collector stops scanning it again and
+    again. Measured: its pauses were most of the back office's slowest page times
+    (bench/web.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 def build_outbox(assistant: Assistant, application: App) -> OutboxSender:
     """The announcements' sender, with its own connections: residents' replies never wait for
     a free connection behind a bulk send."""
@@ -498,6 +508,7 @@ async def serve(assistant: Assistant) -> None:
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     await start(assistant)
+    settle_memory()  # not in start(): tests start many assistants in one process
     # It ends on its own when polling stops (a revoked token) or the web server dies.
     ends = [stopping.wait()]
     if assistant._poller is not None:

@@ -206,13 +206,14 @@ async def _web_login(settings: Settings, user_id: int) -> int:
 async def _web_serve(settings: Settings) -> int:
     import signal
 
-    from bot.app import build_assistant
+    from bot.app import build_assistant, settle_memory
     from bot.backoffice.web import backoffice_app
     from bot.web import WebServer
 
     assistant = build_assistant(settings)
     await assistant.services.events.sync_content(assistant.services.whatson.content)
     server = WebServer(backoffice_app(assistant.services), "0.0.0.0", settings.web_port, "WEB_PORT")
+    settle_memory()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -28,14 +28,13 @@ from bot.broadcasts.audience import Audience
 from bot.broadcasts.service import Draft, Reach
 from bot.broadcasts.when import HOURS, Weekly, WhenError, parse_typed
 from bot.i18n import HTML, Catalogs, Translator
-from bot.residents.profile import ANNOUNCEMENTS, TOPICS
+from bot.residents.profile import ANNOUNCEMENTS, TOPIC_LABELS, TOPICS
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import announcements
-from handlers.announcements import audience_text, weekly_text, when_text
+from handlers.announcements import audience_text, residence_names, weekly_text, when_text
 from handlers.buttons import Compose
 from handlers.context import BotContext
 from handlers.replies import bold, show
-from handlers.settings import TOPIC_LABELS
 
 TEXT, CARD, TRANSLATION, DATE, WEEKLY_TIME = range(5)
 CAPTION_LIMIT = 1024
@@ -127,7 +126,7 @@ async def _card(
     t = context.t
     services = context.services
     reach = await services.broadcasts.reach(draft.audience)
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = await residence_names(services)
     lines = [
         bold(t._("📝 Announcement #{id} (draft)", id=draft_id)),
         "",
@@ -251,7 +250,7 @@ async def pressed(update: Update, context: BotContext) -> int | None:
         return TRANSLATION
     if action in ("who", "everyone", "res", "ent", "topic", "lang"):
         draft = await _audience_step(user.id, data, draft, context)
-        await _audience(update, context, data.draft, draft, value if action == "res" else "")
+        await _audience(update, context, data.draft, draft)
         return CARD
     if action == "when":
         await _when_menu(update, context, data.draft, draft)
@@ -339,9 +338,7 @@ async def _audience_step(user_id: int, data: Compose, draft: Draft, context: Bot
     return draft
 
 
-async def _audience(
-    update: Update, context: BotContext, draft_id: int, draft: Draft, _focus: str
-) -> None:
+async def _audience(update: Update, context: BotContext, draft_id: int, draft: Draft) -> None:
     t = context.t
     services = context.services
     audience = draft.audience
@@ -349,7 +346,8 @@ async def _audience(
     rows = [
         [button(_tick(audience.everyone) + t._("Every resident"), Compose(draft_id, "everyone"))]
     ]
-    for residence in (await services.events.residences())[:MAX_RESIDENCES]:
+    places = await services.events.residences()
+    for residence in places[:MAX_RESIDENCES]:
         chosen = residence.id in audience.residences
         rows.append(
             [button(_tick(chosen) + residence.name, Compose(draft_id, "res", residence.id))]
@@ -382,7 +380,7 @@ async def _audience(
         ]
     )
     rows.append([button(t._("⬅️ Back"), Compose(draft_id, "card"))])
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = {r.id: r.name for r in places}
     text = "\n".join(
         [
             bold(t._("👥 Who receives announcement #{id}?", id=draft_id)),
@@ -447,25 +445,36 @@ async def _when_menu(update: Update, context: BotContext, draft_id: int, draft: 
     await show(update, text, InlineKeyboardMarkup(rows))
 
 
-async def got_date(update: Update, context: BotContext) -> int:
+async def _typed_step(
+    update: Update, context: BotContext
+) -> tuple[int, tuple[int, str], Draft, str] | None:
+    """(user id, (draft id, language), draft, text) of a typed step, or None when the
+    conversation's state is gone (a restart: pressing the card's button asks again)."""
     message = update.effective_message
     user = update.effective_user
     pending = context.user_data.get(PENDING_KEY) if context.user_data else None
     if message is None or user is None or not message.text or pending is None:
+        return None
+    found = await context.services.broadcasts.draft(pending[0])
+    if found is None:
+        return None
+    return user.id, pending, found[1], message.text
+
+
+async def got_date(update: Update, context: BotContext) -> int:
+    step = await _typed_step(update, context)
+    if step is None:
         return ConversationHandler.END
+    user_id, pending, draft, text = step
     t = context.t
     services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None:
-        return ConversationHandler.END
-    _, draft = found
     try:
-        moment = parse_typed(message.text, t.locale, services.clock(), services.settings.tz)
+        moment = parse_typed(text, t.locale, services.clock(), services.settings.tz)
     except WhenError as exc:
         await show(update, _date_problem(t, exc), edit=False)
         return DATE
     draft = dataclasses.replace(draft, due_at=moment, weekly=None)
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    await services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 
@@ -477,24 +486,19 @@ def _date_problem(t: Translator, exc: WhenError) -> str:
 
 
 async def got_time(update: Update, context: BotContext) -> int:
-    message = update.effective_message
-    user = update.effective_user
-    pending = context.user_data.get(PENDING_KEY) if context.user_data else None
-    if message is None or user is None or not message.text or pending is None:
+    step = await _typed_step(update, context)
+    if step is None or step[2].weekly is None:
         return ConversationHandler.END
+    user_id, pending, draft, text = step
     t = context.t
     services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None or found[1].weekly is None:
-        return ConversationHandler.END
-    _, draft = found
-    at = _read_time(message.text)
+    at = _read_time(text)
     if at is None:
         await show(update, t._("Please type a time such as 9:00 or 18h30."), edit=False)
         return WEEKLY_TIME
     assert draft.weekly is not None
     draft = dataclasses.replace(draft, weekly=Weekly(draft.weekly.days, at))
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    await services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 
@@ -512,27 +516,18 @@ def _read_time(text: str) -> time | None:
 
 
 async def got_translation(update: Update, context: BotContext) -> int:
+    step = await _typed_step(update, context)
     message = update.effective_message
-    user = update.effective_user
-    pending = context.user_data.get(PENDING_KEY) if context.user_data else None
-    if message is None or user is None or pending is None or not pending[1]:
+    if step is None or message is None or not step[1][1]:
         return ConversationHandler.END
+    user_id, pending, draft, plain = step
     t = context.t
-    services = context.services
-    found = await services.broadcasts.draft(pending[0])
-    if found is None:
-        return ConversationHandler.END
-    _, draft = found
-    text_html, plain = message.text_html, message.text
-    if not plain:
-        await show(update, t._("Please send this version as text."), edit=False)
-        return TRANSLATION
     limit = CAPTION_LIMIT if draft.photo else TEXT_LIMIT
     if _size(plain) > limit:
         await show(update, _too_long(t, plain, limit), edit=False)
         return TRANSLATION
-    draft = dataclasses.replace(draft, texts={**draft.texts, pending[1]: text_html})
-    await services.broadcasts.save_draft(user.id, pending[0], draft)
+    draft = dataclasses.replace(draft, texts={**draft.texts, pending[1]: message.text_html})
+    await context.services.broadcasts.save_draft(user_id, pending[0], draft)
     await _card(update, context, pending[0], draft, edit=False)
     return CARD
 

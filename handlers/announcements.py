@@ -20,52 +20,30 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, JobQueue, filters
 
 from bot.broadcasts.audience import Audience
+from bot.broadcasts.labels import (
+    DELIVERY_LABELS,
+    DELIVERY_ORDER,
+    STATUS_LABELS,
+    describe_audience,
+)
 from bot.broadcasts.service import (
-    BLOCKED,
     CANCELLED,
-    DONE,
-    FAILED,
-    MISSED,
-    PENDING,
     SCHEDULED,
     SENDING,
-    SENT,
-    SKIPPED,
     STOPPED,
-    UNKNOWN,
     Report,
     Summary,
 )
-from bot.i18n import HTML, N_, Catalogs, Translator
-from bot.residents.profile import ANNOUNCEMENTS
+from bot.i18n import HTML, Catalogs, Translator
 from bot.services import Services
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers.buttons import CancelAnnouncement
 from handlers.context import BotContext
 from handlers.replies import bold, show
-from handlers.settings import TOPIC_LABELS
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5  # a `broadcast send` from the command line goes out within this
 PREVIEW_CHARS = 80
-
-STATUS_LABELS = {
-    SCHEDULED: N_("🕒 scheduled"),
-    SENDING: N_("📤 being sent"),
-    DONE: N_("✅ sent"),
-    CANCELLED: N_("✖️ cancelled"),
-    MISSED: N_("⚠️ missed"),
-}
-DELIVERY_LABELS = {
-    SENT: N_("delivered"),
-    BLOCKED: N_("blocked the bot"),
-    FAILED: N_("failed"),
-    UNKNOWN: N_("no answer from Telegram"),
-    SKIPPED: N_("stopped messages"),
-    STOPPED: N_("not sent (stopped)"),
-    PENDING: N_("waiting"),
-    SENDING: N_("being sent"),
-}
 
 
 def job_id(announcement_id: int) -> str:
@@ -144,7 +122,7 @@ async def send_reports(bot: Bot, services: Services) -> int:
         report = await services.broadcasts.report(run_id)
         if report is not None and report.author_id is not None:
             t = await translator_for(services, report.author_id)
-            names = {r.id: r.name for r in await services.events.residences()}
+            names = await residence_names(services)
             if await _tell(bot, report.author_id, render_report(t, report, names)):
                 told += 1
         await services.broadcasts.reported(run_id)
@@ -195,7 +173,7 @@ def render_report(t: Translator, report: Report, names: dict[str, str]) -> str:
 
 
 def counts_line(t: Translator, counts: dict[str, int]) -> str:
-    order = [SENT, BLOCKED, FAILED, UNKNOWN, SKIPPED, STOPPED, PENDING, SENDING]
+    order = DELIVERY_ORDER
     parts = [
         t.number(counts[status]) + " " + t._(DELIVERY_LABELS[status])
         for status in order
@@ -216,7 +194,7 @@ async def list_announcements(update: Update, context: BotContext) -> None:
     if not summaries:
         await show(update, t._("No announcement yet. Write one with /announce."), edit=False)
         return
-    names = {r.id: r.name for r in await services.events.residences()}
+    names = await residence_names(services)
     lines = [bold(t._("Announcements"))]
     rows = []
     for summary in summaries:
@@ -293,23 +271,7 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
 
 def audience_text(t: Translator, audience: Audience, names: dict[str, str]) -> str:
     """Who it is for, in the staff member's words (safe HTML)."""
-    parts = []
-    if audience.residences:
-        chosen = []
-        for residence in audience.residences:
-            entrances = [e for r, e in audience.entrances if r == residence]
-            name = names.get(residence, residence)
-            if entrances:
-                name += " (" + ", ".join(entrances) + ")"
-            chosen.append(name)
-        parts.append(t._("residences: {names}", names=", ".join(chosen)))
-    if audience.topic != ANNOUNCEMENTS:
-        parts.append(t._("followers of {topic}", topic=t._(TOPIC_LABELS[audience.topic])))
-    if audience.language:
-        parts.append(
-            t._("residents speaking {language}", language=Catalogs.language_name(audience.language))
-        )
-    return "; ".join(parts) if parts else t._("every resident")
+    return describe_audience(t, audience, names)
 
 
 def when_text(t: Translator, moment: Any) -> str:
@@ -326,6 +288,10 @@ def when_text(t: Translator, moment: Any) -> str:
 def weekly_text(t: Translator, days: tuple[int, ...], at: str) -> str:
     names = [t.weekday_name(day) for day in days]
     return t._("every {days} at {time}", days=", ".join(names), time=at)
+
+
+async def residence_names(services: Services) -> dict[str, str]:
+    return {r.id: r.name for r in await services.events.residences()}
 
 
 async def translator_for(services: Services, user_id: int) -> Translator:

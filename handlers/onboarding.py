@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.events.geo import NEAR_KM
 from bot.residents.poster import parse_code
-from bot.residents.profile import TOPICS, Profile
+from bot.residents.profile import TOPIC_LABELS, TOPICS, Profile
 from bot.telegram.callbacks import button, is_kind
 from handlers import menu, popups
 from handlers.buttons import (
@@ -37,7 +37,6 @@ from handlers.context import BotContext
 from handlers.fallback import mine
 from handlers.privacy import privacy_text
 from handlers.replies import RepliesToPrompt, bold, show
-from handlers.settings import TOPIC_LABELS
 from handlers.when import distance
 
 PER_PAGE = 6

@@ -13,8 +13,8 @@ from datetime import date, datetime, time
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.i18n import N_, Translator
-from bot.residents.profile import ANNOUNCEMENTS, EVENTS, POPUPS, TIPS, TOPICS, Profile
+from bot.i18n import Translator
+from bot.residents.profile import TOPIC_LABELS, TOPICS, Profile
 from bot.telegram.callbacks import button, is_kind
 from handlers.buttons import (
     LanguageMenu,
@@ -29,12 +29,6 @@ from handlers.fallback import mine
 from handlers.menu import menu_button
 from handlers.replies import bold, show
 
-TOPIC_LABELS = {
-    TIPS: N_("💡 Eco tips"),
-    POPUPS: N_("♻️ Recycling pop-ups"),
-    EVENTS: N_("🎭 Cultural events"),
-    ANNOUNCEMENTS: N_("📢 Building announcements"),
-}
 # Quiet hours a resident can pick, in the order a press cycles through them.
 QUIET_PRESETS: dict[str, tuple[int, int] | None] = {
     "21-08": (21 * 60, 8 * 60),

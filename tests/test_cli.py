@@ -218,3 +218,18 @@ def test_a_real_word_is_not_corrected_into_another(library) -> None:
     result = ask_json(library, "j'habite au 3e etage, comment baisser le chauffage", "fr")
     assert result.get("topic") != "jobs-training"
     assert result["results"][0]["category"] == "energy.heating"
+
+
+@pytest.mark.parametrize(
+    ("question", "category"),
+    [
+        ("kifach nqtasd f lma", "water.bills_meter"),  # how do I save water
+        ("kifach nwfer f dow", "energy.bills"),  # how do I save electricity
+        ("bghit nlouh hwayj", "recycling.sorting"),  # I want to throw clothes away
+    ],
+)
+def test_arabizi_everyday_verbs_are_understood(library, question: str, category: str) -> None:
+    """Arabic typed in Latin letters: the verbs (save, throw away...) read as Arabic ones."""
+    result = ask_json(library, question, "ar")
+    assert result["decision"] != "out_of_scope"
+    assert result["results"][0]["category"] == category

@@ -19,6 +19,16 @@ class QuestionLog(Base):
     # out-of-scope questions of a period, by wording and language, without the table's rows.
     __table_args__ = (
         Index("ix_questions_gaps", "confident", "asked_at", "normalized", "lang", "out_of_scope"),
+        # ... and the details of the gaps shown, wording by wording (migration 0010_gaps).
+        Index(
+            "ix_questions_wordings",
+            "confident",
+            "normalized",
+            "asked_at",
+            "lang",
+            "out_of_scope",
+            "text",
+        ),
     )
 
     # Chosen by the application (random), so buttons can name the question before it is written.

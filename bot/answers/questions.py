@@ -16,9 +16,10 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all
 
 from bot.answers.answering import Answer
 from bot.answers.models import Feedback, GapHandled, QuestionLog
@@ -96,6 +97,7 @@ class QuestionLogService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self._db = db
         self._clock = clock
+        self._resemblance = _Resemblance()
 
     async def log(self, answer: Answer) -> int:
         text = scrub(answer.question)
@@ -202,47 +204,30 @@ class QuestionLogService:
         """The last `weeks` weeks' unsure and out-of-scope questions, grouped by similar
         wording, most asked first, with counts per week and language and the votes on the
         answers they got; and the weeks' first days. Groups marked handled are left out
-        (`handled`: only those) until the question is asked again after the mark."""
+        (`handled`: only those) until the question is asked again after the mark.
+
+        Only what decides the groups is read for every wording (how often it was asked); the
+        details (languages, weeks, votes, how residents wrote it) only for the groups shown."""
         now = self._clock()
         starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
         since = starts[0]
         # Unsure or out of scope (an emergency is "confident": the numbers were given).
         gap = and_(QuestionLog.confident.is_(False), QuestionLog.asked_at >= since)
-        per_week = []
-        for i, start in enumerate(starts):
-            inside = QuestionLog.asked_at >= start
-            if i + 1 < weeks:
-                inside = and_(inside, QuestionLog.asked_at < starts[i + 1])
-            per_week.append(func.sum(case((inside, 1), else_=0)))
-        stmt = (
-            select(
-                QuestionLog.normalized,
-                QuestionLog.lang,
-                func.count(),
-                func.sum(case((QuestionLog.out_of_scope.is_(True), 1), else_=0)),
-                *per_week,
-            )
-            .where(gap)
-            .group_by(QuestionLog.normalized, QuestionLog.lang)
-        )
         async with self._db.reading() as session:
-            rows = (await session.execute(stmt)).all()
-            wordings: dict[str, GapGroup] = {}
-            for norm, lang, count, oos, *week_counts in rows:
-                group = wordings.setdefault(norm, GapGroup([norm], norm, weeks=[0] * weeks))
-                group.count += int(count)
-                group.out_of_scope += int(oos or 0)
-                group.unsure += int(count) - int(oos or 0)
-                group.langs[lang] = group.langs.get(lang, 0) + int(count)
-                counts = [int(n or 0) for n in week_counts]
-                group.weeks = [a + b for a, b in zip(group.weeks, counts, strict=True)]
-            ranked = sorted(wordings.values(), key=lambda g: (-g.count, g.text))[:CANDIDATES]
-            groups = _cluster(ranked)
+            asked = (
+                await session.execute(
+                    select(QuestionLog.normalized, func.count())
+                    .where(gap)
+                    .group_by(QuestionLog.normalized)
+                )
+            ).all()
+            ranked = sorted(((int(n), norm) for norm, n in asked), key=lambda p: (-p[0], p[1]))
+            groups = _cluster(
+                [(norm, n) for n, norm in ranked[:CANDIDATES]], weeks, self._resemblance
+            )
             keys = [k for g in groups for k in g.keys]
             marks: dict[str, datetime] = {}
-            votes: dict[str, tuple[int, int]] = {}
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
+            for chunk in _chunks(keys):
                 for norm, handled_at in await session.execute(
                     select(GapHandled.normalized, GapHandled.handled_at).where(
                         GapHandled.normalized.in_(chunk)
@@ -251,9 +236,7 @@ class QuestionLogService:
                     marks[norm] = handled_at
             # When a marked wording was last asked: a question after the mark reopens it.
             last: dict[str, datetime] = {}
-            marked = sorted(marks)
-            for start in range(0, len(marked), 500):
-                chunk = marked[start : start + 500]
+            for chunk in _chunks(sorted(marks)):
                 for norm, at in await session.execute(
                     select(QuestionLog.normalized, func.max(QuestionLog.asked_at))
                     .where(gap, QuestionLog.normalized.in_(chunk))
@@ -273,39 +256,72 @@ class QuestionLogService:
             if len(out) >= limit:
                 break
         if out:
-            shown = [k for g in out for k in g.keys]
-            heads = [g.keys[0] for g in out]
-            async with self._db.reading() as session:
-                # How residents wrote each shown gap (the index holds only the wording).
-                written = dict(
-                    (
-                        await session.execute(
-                            select(QuestionLog.normalized, func.min(QuestionLog.text))
-                            .where(gap, QuestionLog.normalized.in_(heads))
-                            .group_by(QuestionLog.normalized)
-                        )
-                    ).all()
-                )
-                for group in out:
-                    group.text = written.get(group.keys[0], group.text)
-                for start in range(0, len(shown), 500):
-                    chunk = shown[start : start + 500]
-                    # From the votes (a few) to their questions, never the other way round.
-                    for norm, helpful, n in await session.execute(
-                        select(QuestionLog.normalized, Feedback.helpful, func.count())
-                        .select_from(Feedback)
-                        .join(QuestionLog, Feedback.question_id == QuestionLog.id)
-                        .where(Feedback.created_at >= since, QuestionLog.normalized.in_(chunk))
-                        .group_by(QuestionLog.normalized, Feedback.helpful)
-                    ):
-                        up, down = votes.get(norm, (0, 0))
-                        votes[norm] = (up + int(n), down) if helpful else (up, down + int(n))
-            for group in out:
-                for key in group.keys:
-                    up, down = votes.get(key, (0, 0))
-                    group.up += up
-                    group.down += down
+            await self._details(out, gap, starts)
         return out, starts
+
+    async def _details(self, out: list[GapGroup], gap: Any, starts: list[datetime]) -> None:
+        """Languages, out of scope, counts per week, votes and wording of the shown groups.
+        Each query walks the shown wordings in the index ix_questions_wordings (no table
+        rows); the weeks are one range each, counted as the index is walked (no sorting)."""
+        since = starts[0]
+        group_of = {k: g for g in out for k in g.keys}
+        shown = sorted(group_of)
+        ends: list[datetime | None] = [*starts[1:], None]
+        async with self._db.reading() as session:
+            out_of_scope = func.count(case((QuestionLog.out_of_scope.is_(True), 1)))
+            for chunk in _chunks(shown):
+                for norm, lang, n, oos in await session.execute(
+                    select(QuestionLog.normalized, QuestionLog.lang, func.count(), out_of_scope)
+                    .where(gap, QuestionLog.normalized.in_(chunk))
+                    .group_by(QuestionLog.normalized, QuestionLog.lang)
+                ):
+                    group, n, oos = group_of[norm], int(n), int(oos or 0)
+                    group.out_of_scope += oos
+                    group.unsure += n - oos
+                    group.langs[lang] = group.langs.get(lang, 0) + n
+            unsure = QuestionLog.confident.is_(False)
+            for chunk in _chunks(shown, max(1, 5000 // len(starts))):
+                per_week = []
+                for week, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                    inside = [QuestionLog.asked_at >= start]
+                    if end is not None:
+                        inside.append(QuestionLog.asked_at < end)
+                    per_week.append(
+                        select(QuestionLog.normalized, literal(week), func.count())
+                        .where(unsure, QuestionLog.normalized.in_(chunk), *inside)
+                        .group_by(QuestionLog.normalized)
+                    )
+                for norm, week, n in await session.execute(union_all(*per_week)):
+                    group_of[norm].weeks[int(week)] += int(n)
+            # How residents wrote each shown gap.
+            heads = [g.keys[0] for g in out]
+            written = dict(
+                (
+                    await session.execute(
+                        select(QuestionLog.normalized, func.min(QuestionLog.text))
+                        .where(gap, QuestionLog.normalized.in_(heads))
+                        .group_by(QuestionLog.normalized)
+                    )
+                ).all()
+            )
+            # The period's votes (a few) to their questions, never the other way round.
+            votes = await session.execute(
+                select(QuestionLog.normalized, Feedback.helpful, func.count())
+                .select_from(Feedback)
+                .join(QuestionLog, Feedback.question_id == QuestionLog.id)
+                .where(Feedback.created_at >= since)
+                .group_by(QuestionLog.normalized, Feedback.helpful)
+            )
+            for norm, helpful, n in votes:
+                group = group_of.get(norm)
+                if group is None:
+                    continue
+                if helpful:
+                    group.up += int(n)
+                else:
+                    group.down += int(n)
+        for group in out:
+            group.text = written.get(group.keys[0], group.text)
 
     async def entry_votes(self, *, weeks: int = 4, limit: int = 50) -> list[EntryVotes]:
         """👍/👎 per content entry over the last `weeks` weeks, most 👎 first."""
@@ -351,27 +367,75 @@ class QuestionLogService:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _cluster(ranked: list[GapGroup]) -> list[GapGroup]:
-    """Greedy grouping, most asked first: a wording joins the first group whose head it
-    resembles (SIMILAR), else heads a new group."""
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _cluster(
+    ranked: list[tuple[str, int]], weeks: int, resemblance: _Resemblance
+) -> list[GapGroup]:
+    """Greedy grouping of (wording, times asked), most asked first: a wording joins the
+    group whose head it resembles most (SIMILAR; the first such on a tie), else heads a new
+    group. The groups come most asked first."""
     groups: list[GapGroup] = []
-    heads: list[str] = []
-    for wording in ranked:
-        key = wording.keys[0]
-        found = process.extractOne(key, heads, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR)
-        if found is None or not key:
-            groups.append(wording)
-            heads.append(key)
+    head_index: dict[str, int] = {}
+    everyone = {key for key, _ in ranked}
+    for key, count in ranked:
+        best: tuple[float, int] | None = None
+        if key:
+            for other, score in resemblance.close_to(key, everyone).items():
+                index = head_index.get(other)
+                if index is not None and (
+                    best is None or score > best[0] or (score == best[0] and index < best[1])
+                ):
+                    best = (score, index)
+        if best is None:
+            head_index[key] = len(groups)
+            groups.append(GapGroup([key], key, count=count, weeks=[0] * weeks))
             continue
-        group = groups[found[2]]
+        group = groups[best[1]]
         group.keys.append(key)
-        group.count += wording.count
-        group.unsure += wording.unsure
-        group.out_of_scope += wording.out_of_scope
-        for lang, n in wording.langs.items():
-            group.langs[lang] = group.langs.get(lang, 0) + n
-        group.weeks = [a + b for a, b in zip(group.weeks, wording.weeks, strict=True)]
+        group.count += count
     return sorted(groups, key=lambda g: (-g.count, g.text))
+
+
+class _Resemblance:
+    """Which wordings resemble which (rapidfuzz's token set ratio >= SIMILAR), remembered
+    between pages: comparing the ~300 most asked wordings with each other is most of the
+    gaps page's time, and they change little from one page to the next. The score of two
+    texts never changes, so what is remembered is never stale; it is forgotten past
+    `pairs` comparisons."""
+
+    def __init__(self, pairs: int = 250_000) -> None:
+        self._limit = pairs
+        self._pairs = 0
+        self._seen: dict[str, set[str]] = {}
+        self._close: dict[str, dict[str, float]] = {}
+
+    def close_to(self, key: str, everyone: set[str]) -> dict[str, float]:
+        """The wordings of `everyone` that `key` resembles, with their scores."""
+        seen = self._seen.get(key)
+        if seen is None or self._pairs + len(everyone) > self._limit:
+            if self._pairs + len(everyone) > self._limit:
+                self._seen.clear()
+                self._close.clear()
+                self._pairs = 0
+            seen = self._seen[key] = set()
+            self._close[key] = {}
+        close = self._close[key]
+        missing = everyone - seen
+        if missing:
+            for other, score, _ in process.extract(
+                key,
+                list(missing),
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=SIMILAR,
+                limit=None,
+            ):
+                close[other] = score
+            seen |= missing
+            self._pairs += len(missing)
+        return close
 
 
 def _top_entry(answer: Answer) -> str | None:

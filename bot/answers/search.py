@@ -164,16 +164,22 @@ class LanguageIndex:
             index.entries.append(entry)
             bag: dict[str, float] = defaultdict(float)
             plain: dict[str, float] = defaultdict(float)
-            for name, chunks in index._fields(text).items():
-                for chunk in chunks:
-                    for term in index._terms(chunk, native=native, plain=plain):
+            fields = {
+                name: [index._terms(chunk, native=native, plain=plain) for chunk in chunks]
+                for name, chunks in index._fields(text).items()
+            }
+            for name, chunk_terms in fields.items():
+                for terms in chunk_terms:
+                    for term in terms:
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
             index.plain_bags.append(plain)
             index.plain_df.update(plain.keys())
-            for passage in (text.title, *text.questions, " ".join(text.keywords)):
-                terms = index._terms(passage, native=native)
+            # The passages are the title, each example question and the keywords together:
+            # their terms were just computed for the fields (tokenising is most of the build).
+            keywords = [term for terms in fields["keywords"] for term in terms]
+            for terms in (*fields["title"], *fields["questions"], keywords):
                 if terms:
                     index.passage_owner.append(owner)
                     passage_bags.append(dict.fromkeys(terms, 1.0))

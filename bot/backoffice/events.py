@@ -22,6 +22,8 @@ from bot.events.service import WEB, read_source
 from bot.i18n import N_
 
 PAGE = 50
+# The calendar shows this many events a day, then a link to the rest ("+3").
+PER_DAY = 6
 # A calendar to import is at most this big from the back office (a year of a busy
 # association's agenda is well under 1 MB); a bigger upload is refused before it is read.
 MAX_ICS = 2 * 1024 * 1024
@@ -173,10 +175,9 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         following = (first + timedelta(days=32)).replace(day=1)
         start = datetime.combine(first, datetime.min.time(), tz)
         end = datetime.combine(following, datetime.min.time(), tz)
-        found = await editor.between(start, end, residence=_residence_filter(ctx.request))
-        by_day: dict[int, list[EventView]] = {}
-        for event in found:
-            by_day.setdefault(event.starts_at.astimezone(tz).day, []).append(event)
+        by_day, counts = await editor.month(
+            start, end, tz, residence=_residence_filter(ctx.request), per_day=PER_DAY
+        )
         weeks = calendar.Calendar(firstweekday=0).monthdayscalendar(first.year, first.month)
         monday = first - timedelta(days=first.weekday())
         weekdays = [
@@ -190,6 +191,8 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             ctx=ctx,
             weeks=weeks,
             by_day=by_day,
+            counts=counts,
+            per_day=PER_DAY,
             weekdays=weekdays,
             month_name=ctx.t.date(first, "MMMM y"),
             previous=previous.strftime("%Y-%m"),

@@ -7,7 +7,7 @@ chosen with the switcher, else their resident profile's, else the browser's, els
 
 `backoffice_routes(services)` is served by `residents-bot web` and, in webhook mode, beside the
 webhook by `residents-bot run`. Screens live in their own modules (residences, events, gaps,
-content) and add themselves through SCREENS; the announcements screens will be one more.
+content, announcements) and add themselves in `backoffice_routes`.
 """
 
 from __future__ import annotations
@@ -50,12 +50,13 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 
-# The navigation, in order: (path under /web, label). The announcements screens add theirs.
+# The navigation, in order: (path under /web, label).
 NAV: list[tuple[str, str]] = [
     ("/events", N_("Events")),
     ("/calendar", N_("Calendar")),
     ("/residences", N_("Residences")),
     ("/import", N_("Import a calendar")),
+    ("/announcements", N_("Announcements")),
     ("/gaps", N_("Content gaps")),
     ("/content", N_("Content")),
 ]
@@ -322,12 +323,12 @@ def parse_local(t: Translator, day: str, hour: str) -> datetime | None:
 
 def backoffice_routes(services: Services) -> list[BaseRoute]:
     """The back office, mounted under /web."""
-    from bot.backoffice import content, events, gaps, residences
+    from bot.backoffice import announcements, content, events, gaps, residences
 
     pages = Pages(services)
     staff = staff_page(pages)
     routes = login_routes(pages)
-    for screen in (residences, events, gaps, content):
+    for screen in (residences, events, announcements, gaps, content):
         routes += screen.routes(pages, staff)
     return [
         Mount(PREFIX + "/static", StaticFiles(directory=str(HERE / "static")), name="static"),

@@ -78,7 +78,7 @@ async def _send(
     when = due.astimezone(settings.tz).strftime(CLI_FORMAT) if due else "now"
     print(
         f"announcement {announcement_id} scheduled for {when} ({settings.timezone}): "
-        f"{reach.residents} residents, {reach.groups} group chats"
+        f"{reach.residents} resident(s), {reach.groups} group chat(s)"
     )
     return 0
 

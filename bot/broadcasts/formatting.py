@@ -22,7 +22,14 @@ ALLOWED = frozenset(
 
 
 class FormatError(ValueError):
-    """Why Telegram would refuse the text, in words staff understand."""
+    """Why Telegram would refuse the text, in words staff understand. `reason` names the
+    problem for a translated message ("tag", "href", "closes", "unclosed", "stray",
+    "empty"), `tag` the tag concerned if any."""
+
+    def __init__(self, message: str, reason: str = "", tag: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.tag = tag
 
 
 class _Checker(HTMLParser):
@@ -32,26 +39,30 @@ class _Checker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED:
-            raise FormatError(f"<{tag}> is not a tag Telegram accepts (use b, i, u, s, a, code)")
+            raise FormatError(
+                f"<{tag}> is not a tag Telegram accepts (use b, i, u, s, a, code)", "tag", tag
+            )
         if tag == "a" and not dict(attrs).get("href"):
-            raise FormatError("a link <a> needs an href")
+            raise FormatError("a link <a> needs an href", "href", "a")
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1] != tag:
             expected = f"</{self.open[-1]}>" if self.open else "no closing tag"
-            raise FormatError(f"</{tag}> closes nothing open here (expected {expected})")
+            raise FormatError(
+                f"</{tag}> closes nothing open here (expected {expected})", "closes", tag
+            )
         self.open.pop()
 
 
 def check_html(text: str) -> None:
     """Raise FormatError naming the first problem; a stray `<` counts as one."""
     if not text.strip():
-        raise FormatError("the text is empty")
+        raise FormatError("the text is empty", "empty")
     checker = _Checker()
     checker.feed(text)
     checker.close()
     if checker.open:
-        raise FormatError(f"<{checker.open[-1]}> is never closed")
+        raise FormatError(f"<{checker.open[-1]}> is never closed", "unclosed", checker.open[-1])
     if STRAY.search(text):
-        raise FormatError("a '<' that is not a tag: write &lt; instead")
+        raise FormatError("a '<' that is not a tag: write &lt; instead", "stray")

@@ -569,15 +569,6 @@ class BroadcastService:
                     .values(blocked=True, blocked_at=now)
                 )
 
-    async def retry_later(self, delivery_id: int, at: datetime) -> None:
-        """A passing failure: back to pending, not before `at`."""
-        async with self._db.session() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status=PENDING, not_before=at, updated_at=self._clock())
-            )
-
     async def finish(self) -> list[int]:
         """Close the runs with nothing left to send; returns their ids."""
         now = self._clock()
@@ -660,6 +651,13 @@ class BroadcastService:
             by_residence={k: dict(v) for k, v in by_residence.items()},
             groups=dict(groups),
         )
+
+    async def latest_run(self, announcement_id: int) -> int | None:
+        """The id of an announcement's latest run (its report), None if it never went out."""
+        async with self._db.reading() as session:
+            return await session.scalar(
+                select(func.max(Run.id)).where(Run.announcement_id == announcement_id)
+            )
 
     async def backlog(self) -> int:
         """Deliveries waiting to be sent (for /healthz and the metrics)."""

@@ -14,7 +14,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -257,13 +257,41 @@ class EventEditor:
             )
             return [event_view(r) for r in rows], total
 
-    async def between(
-        self, start: datetime, end: datetime, *, residence: str | None = None
-    ) -> list[EventView]:
-        """Occurrences starting in [start, end): a month of the calendar."""
+    async def month(
+        self,
+        start: datetime,
+        end: datetime,
+        tz: tzinfo,
+        *,
+        residence: str | None = None,
+        per_day: int = 6,
+    ) -> tuple[dict[int, list[EventView]], dict[int, int]]:
+        """A month of the calendar: occurrences starting in [start, end) by local day of the
+        month (the first `per_day` of each day, soonest first) and how many each day has.
+        Only the shown ones are loaded whole; the others are counted from (id, start)."""
         where = [Event.starts_at >= start, Event.starts_at < end, *self._where(residence)]
+        counts: dict[int, int] = {}
+        shown: list[int] = []
         async with self._db.reading() as session:
-            rows = await session.scalars(
-                select(Event).where(*where).order_by(Event.starts_at, Event.id).limit(2000)
+            stamps = await session.execute(
+                select(Event.id, Event.starts_at)
+                .where(*where)
+                .order_by(Event.starts_at, Event.id)
+                .limit(2000)
             )
-            return [event_view(r) for r in rows]
+            for event_id, starts_at in stamps:
+                day = starts_at.astimezone(tz).day
+                counts[day] = counts.get(day, 0) + 1
+                if counts[day] <= per_day:
+                    shown.append(event_id)
+            by_day: dict[int, list[EventView]] = {}
+            for first in range(0, len(shown), 500):
+                rows = await session.scalars(
+                    select(Event)
+                    .where(Event.id.in_(shown[first : first + 500]))
+                    .order_by(Event.starts_at, Event.id)
+                )
+                for row in rows:
+                    event = event_view(row)
+                    by_day.setdefault(event.starts_at.astimezone(tz).day, []).append(event)
+        return by_day, counts

@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from bot.clock import Clock, system_clock
 from bot.events.models import Reminder
+from bot.i18n import N_
 from bot.residents.models import GroupLink, Resident
 from bot.storage.database import Database
 from bot.storage.upsert import upsert
@@ -30,6 +31,13 @@ from bot.storage.upsert import upsert
 TIPS, POPUPS, EVENTS, ANNOUNCEMENTS = "tips", "popups", "events", "announcements"
 TOPICS: tuple[str, ...] = (TIPS, POPUPS, EVENTS, ANNOUNCEMENTS)
 DEFAULT_TOPICS: frozenset[str] = frozenset({POPUPS, ANNOUNCEMENTS})
+# Their names (msgids), for the bot's settings and announcements and the back office alike.
+TOPIC_LABELS = {
+    TIPS: N_("💡 Eco tips"),
+    POPUPS: N_("♻️ Recycling pop-ups"),
+    EVENTS: N_("🎭 Cultural events"),
+    ANNOUNCEMENTS: N_("📢 Building announcements"),
+}
 DEFAULT_QUIET = (21 * 60, 8 * 60)  # 21:00-08:00 local
 DIGEST_EVERY = timedelta(days=7)
 

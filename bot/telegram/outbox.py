@@ -53,8 +53,8 @@ BURST_SECONDS = 0.05  # at most rate * 50 ms sent at once, far under Telegram's 
 
 
 def in_flight_for(rate: float) -> int:
-    """Enough concurrent sends to keep the pace through a ~50 ms round trip at 25/s, and no
-    more: httpcore scans its whole pool on every request, so a bigger pool costs CPU."""
+    """Enough concurrent sends to keep the pace through a ~50 ms round trip, and no more:
+    each one in flight may be sent twice after a crash (4 at 25/s, 12 at most)."""
     return max(4, min(12, int(rate / 60) + 2))
 
 

@@ -1,6 +1,7 @@
 """The back office in a real headless Chromium (Debian's, driven by playwright; no browser is
 downloaded): log in with a link, add an event and see the bot list it, import a calendar after
-its preview, read the gaps. Each screen is saved to docs/screenshots/ (linked from the README)."""
+its preview, read the gaps, compose an announcement in two languages, see residents receive it
+and read its report. Each screen is saved to docs/screenshots/ (linked from the README)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from bot.backoffice import staff as hooks
 from bot.backoffice.access import WebAccess
 from bot.backoffice.web import backoffice_app
 from bot.web import WebServer
+from handlers import announcements
 from tests.backoffice.conftest import SECRET
+from tests.broadcasts.test_announce import deliver, residents
 from tests.conftest import ADMIN_ID, ROOT, Harness
 from tests.events.helpers import ics
 from tests.events.test_events import open_events
@@ -168,3 +171,59 @@ async def test_the_gaps_and_the_content(page: Any, harness: Harness) -> None:
     await page.set_viewport_size({"width": 390, "height": 800})
     await page.goto(page.url.split("/web/")[0] + "/web/calendar?month=2026-11")
     await shot(page, "10-calendar-phone")
+
+
+async def test_compose_an_announcement_in_two_languages_and_read_its_report(
+    page: Any, harness: Harness
+) -> None:
+    landy = "cite-du-landy-saint-denis"
+    french = await residents(harness, [3001, 3002], lang="fr", residence=landy)
+    arabic = await residents(harness, [3011], lang="ar", residence=landy)
+    away = await residents(harness, [3021], lang="fr", residence="les-tilleuls-bobigny")
+    gone = await residents(harness, [3003], lang="fr", residence=landy)
+    harness.standin.faults.block(3003)  # blocked the bot: to be reached on paper
+    await log_in(page, harness)
+    await page.click("nav >> text=Annonces")
+    assert "Aucune annonce" in await page.inner_text("main")
+    await page.click("text=Écrire une annonce")
+    await page.fill("textarea[name=text_fr]", "<b>Coupure d’eau</b> jeudi de 9 h à 12 h.")
+    await page.fill("textarea[name=text_ar]", "<b>انقطاع المياه</b> يوم الخميس من 9 إلى 12.")
+    await page.check("input[name=audience][value=residences]")
+    await page.check(f"input[name=residence][value={landy}]")
+    await shot(page, "11-announcement-form")
+    await page.click("button[value=preview]")
+    await page.wait_for_selector("text=Aperçu : ce que verront les résidents")
+    preview = await page.inner_text("section.preview")
+    assert "4 résidents touchés" in preview
+    assert "Coupure d’eau jeudi" in preview and "انقطاع المياه" in preview
+    assert await page.inner_text(".bubble[lang=fr] b") == "Coupure d’eau"
+    assert await harness.services.broadcasts.summaries() == []
+    await shot(page, "12-announcement-preview")
+    await page.click("button[value=confirm]")
+    await page.wait_for_url("**/web/announcements?done=created*")
+    assert "est programmée" in await page.inner_text("main")
+
+    # The running bot's sweep starts it (here: its tick, on the tests' clock); its outbox
+    # delivers each resident's version.
+    await deliver(harness)
+    for user in french:
+        [got] = user.messages
+        assert got["text"] == "Coupure d’eau jeudi de 9 h à 12 h."
+        assert got["entities"][0]["type"] == "bold"
+    [got] = arabic[0].messages
+    assert got["text"] == "انقطاع المياه يوم الخميس من 9 إلى 12."
+    assert away[0].sent_count == 0 and gone[0].sent_count == 0
+    assert await announcements.tick(harness.application.bot, None, harness.services) == []
+
+    await page.goto(page.url.split("/web/")[0] + "/web/announcements")
+    await shot(page, "13-announcements")
+    await page.click("table.announcements >> text=Rapport")
+    await page.wait_for_selector("text=Rapport d’envoi")
+    report = await page.inner_text("main")
+    assert "3 remis" in report and "1 ont bloqué le bot" in report
+    assert "Cité du Landy" in report and "العربية" in report
+    assert await page.locator("svg.chart rect").count() >= 4
+    assert "Cité du Landy" in await page.inner_text("table.unreached")
+    await shot(page, "14-announcement-report")
+    await page.set_viewport_size({"width": 390, "height": 800})
+    await shot(page, "15-announcement-report-phone")

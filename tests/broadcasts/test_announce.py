@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from bot.answers.library import Library
 from bot.broadcasts.audience import Audience
@@ -19,12 +19,10 @@ from bot.events.library import EventsLibrary
 from bot.i18n import Catalogs
 from bot.residents.models import Resident
 from bot.standin import BotAPIStandin
-from bot.standin.users import SimUser
 from bot.storage.database import Database
-from handlers import announcements
+from tests.broadcasts.helpers import RESIDENCE, deliver, residents, statuses
 from tests.conftest import ADMIN_ID, Harness, start_app, stop_app
 
-RESIDENCE = "cite-du-landy-saint-denis"
 OTHER = "les-tilleuls-bobigny"
 
 
@@ -61,82 +59,6 @@ async def harness(
         yield box
     finally:
         await stop_app(box.assistant)
-
-
-async def residents(
-    harness: Harness,
-    ids: range | list[int],
-    *,
-    lang: str = "fr",
-    residence: str | None = RESIDENCE,
-    **columns: object,
-) -> list[SimUser]:
-    """Residents who used the bot before: their profile is stored, their chat exists."""
-    users = [harness.standin.user(i, f"R{i}", language_code=lang) for i in ids]
-    now = harness.clock()
-    async with harness.db.session() as session:
-        for i in ids:
-            session.add(
-                Resident(
-                    user_id=i,
-                    chat_id=i,
-                    language=lang,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    residence_id=residence,
-                    **columns,
-                )
-            )
-    return users
-
-
-async def deliver(harness: Harness) -> None:
-    """What the job queue does at the due time, then wait for the outbox to drain (what
-    waits for the end of quiet hours stays)."""
-    await announcements.tick(harness.application.bot, None, harness.services)
-    outbox = harness.assistant.outbox
-    broadcasts = harness.services.broadcasts
-    assert outbox is not None
-    for _ in range(1000):
-        outbox.wake()
-        await _pause()
-        if (
-            not await broadcasts.expanding()
-            and await due_now(harness) == 0
-            and not await broadcasts.unreported()
-        ):
-            break
-    else:
-        raise AssertionError(f"the outbox did not drain: {await statuses(harness)}")
-
-
-async def due_now(harness: Harness) -> int:
-    """Deliveries in hand or due by the clock (not those waiting for quiet hours to end)."""
-    now = harness.clock()
-    async with harness.db.reading() as session:
-        count = await session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                Delivery.status.in_(("pending", "sending")),
-                or_(Delivery.not_before.is_(None), Delivery.not_before <= now),
-            )
-        )
-    return int(count or 0)
-
-
-async def _pause() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.02)
-
-
-async def statuses(harness: Harness) -> dict[str, int]:
-    async with harness.db.reading() as session:
-        rows = await session.execute(
-            select(Delivery.status, func.count()).group_by(Delivery.status)
-        )
-        return dict(rows.all())  # type: ignore[arg-type]
 
 
 # -- composing
@@ -277,10 +199,6 @@ async def test_urgent_ignores_quiet_hours_and_flood_limits_are_waited_out(
         None, Draft({"fr": "Alerte gaz : aérez."}, "fr", Audience(), urgent=True)
     )
     await deliver(harness)
-    for _ in range(200):
-        if await statuses(harness) == {"sent": 40}:
-            break
-        await _pause()
     assert await statuses(harness) == {"sent": 40}
     assert all(u.sent_count == 1 for u in users)  # once each, none lost
 
@@ -416,3 +334,65 @@ async def test_a_weekly_announcement_goes_out_every_week_until_cancelled(harness
     harness.clock.advance(days=7)
     await deliver(harness)
     assert amina.sent_count == 2
+
+
+async def test_passing_failures_are_retried_lasting_ones_fail_and_a_timeout_is_not_resent(
+    standin: BotAPIStandin,
+    database: Database,
+    clock: FrozenClock,
+    library: Library,
+    catalogs: Catalogs,
+    whatson: EventsLibrary,
+) -> None:
+    clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    assistant = await start_app(
+        standin,
+        database,
+        clock,
+        library,
+        catalogs,
+        whatson,
+        broadcast_rate=200,
+        **{"telegram_timeout": 0.5},
+    )
+    harness = Harness(standin, assistant, clock)
+    try:
+        [flaky] = await residents(harness, [2001])
+        await harness.services.broadcasts.create(None, Draft({"fr": "Un"}, "fr", Audience()))
+        standin.faults.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+        await deliver(harness)
+        assert [m["text"] for m in flaky.messages] == ["Un"]  # third try
+        assert await statuses(harness) == {"sent": 1}
+
+        standin.faults.fail_next("sendMessage", 502, "Bad Gateway", times=4)  # every try
+        await harness.services.broadcasts.create(None, Draft({"fr": "Deux"}, "fr", Audience()))
+        await deliver(harness)
+        assert await statuses(harness) == {"sent": 1, "failed": 1}
+
+        standin.faults.delay_next("sendMessage", 1.5)  # carried out, answered too late
+        await harness.services.broadcasts.create(None, Draft({"fr": "Trois"}, "fr", Audience()))
+        await deliver(harness)
+        assert await statuses(harness) == {"sent": 1, "failed": 1, "unknown": 1}
+        assert [m["text"] for m in flaky.messages] == ["Un", "Trois"]  # never twice
+    finally:
+        await stop_app(assistant)
+
+
+@pytest.mark.parametrize(
+    ("lang", "prompt", "card"),
+    [
+        ("ar", "إعلان جديد", "مسودة"),
+        ("pt", "Novo aviso", "rascunho"),
+        ("es", "Nuevo aviso", "borrador"),
+        ("en", "New announcement", "draft"),
+    ],
+)
+async def test_the_composer_speaks_the_staff_members_language(
+    harness: Harness, lang: str, prompt: str, card: str
+) -> None:
+    staff = harness.standin.user(ADMIN_ID, "Nadia", language_code=lang)
+    await staff.send("/announce")
+    assert prompt in (await staff.wait_for_message())["text"]
+    await staff.send("Réunion des locataires jeudi")
+    shown = await staff.wait_for_message()
+    assert card in shown["text"]

@@ -1,0 +1,230 @@
+"""The announcements screens over HTTP: compose (a preview per language with the number it
+reaches, then Confirm), bad input that stores nothing (invalid Telegram HTML, a past or
+unreadable date, a post without the CSRF token, a resident's session), cancel and stop, the
+delivery report with its chart and the households to reach on paper."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.backoffice.announcements import telegram_html
+from bot.broadcasts.models import Announcement
+from bot.broadcasts.service import SENT, Outcome
+from bot.staff.models import AuditEntry
+from tests.backoffice.conftest import Staff
+from tests.broadcasts.test_announce import residents
+from tests.conftest import ADMIN_ID, Harness
+
+LANDY = "cite-du-landy-saint-denis"
+TILLEULS = "les-tilleuls-bobigny"
+FORM = {
+    "text_fr": "<b>Coupure d’eau</b> jeudi de 9h à 12h.",
+    "text_ar": "<b>انقطاع المياه</b> يوم الخميس",
+    "audience": "residences",
+    "residence": [LANDY],
+    "when": "now",
+    "action": "preview",
+}
+
+
+async def stored(harness: Harness) -> int:
+    async with harness.db.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(Announcement)) or 0)
+
+
+async def audits(harness: Harness, action: str) -> list[AuditEntry]:
+    async with harness.db.reading() as session:
+        return list(await session.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+async def test_compose_preview_then_confirm(staff: Staff, harness: Harness) -> None:
+    await residents(harness, range(2001, 2004), lang="fr", residence=LANDY)
+    await residents(harness, range(2011, 2013), lang="ar", residence=LANDY)
+    await residents(harness, [2021], lang="pt", residence=LANDY)
+    await residents(harness, [2031], lang="fr", residence=TILLEULS)
+    await staff.login(ADMIN_ID)
+    page = await staff.post("/web/announcements/new", FORM)
+    assert page.status_code == 200, page.text
+    assert "6 résidents touchés" in page.text
+    # Each version as residents will see it, with the number it reaches (pt gets the French).
+    assert "<b>Coupure d’eau</b> jeudi de 9h à 12h." in page.text
+    assert "4 résidents" in page.text and "2 résidents" in page.text
+    assert 'value="confirm"' in page.text
+    assert await stored(harness) == 0  # a preview stores nothing
+
+    done = await staff.post("/web/announcements/new", {**FORM, "action": "confirm"})
+    assert done.status_code == 303
+    assert "done=created" in done.headers["location"]
+    summary = (await harness.services.broadcasts.summaries())[0]
+    assert summary.status == "scheduled" and summary.author_id == ADMIN_ID
+    assert summary.languages == ("fr", "ar") and summary.audience.residences == (LANDY,)
+    assert summary.due_at == harness.clock()
+    assert [a.subject for a in await audits(harness, "web.announcement.confirm")] == [
+        f"#{summary.id}"
+    ]
+    listing = await staff.client.get(done.headers["location"])
+    assert f"L’annonce n°{summary.id}" in listing.text or f"#{summary.id}" in listing.text
+    assert "Cité du Landy" in listing.text
+
+
+async def test_weekly_and_dated_announcements(staff: Staff, harness: Harness) -> None:
+    await staff.login(ADMIN_ID)
+    dated = await staff.post(
+        "/web/announcements/new",
+        {**FORM, "when": "at", "at": "2026-12-01T18:30", "action": "confirm"},
+    )
+    assert dated.status_code == 303
+    weekly = await staff.post(
+        "/web/announcements/new",
+        {
+            "text_fr": "Collecte des encombrants",
+            "audience": "topic",
+            "topic": "popups",
+            "when": "weekly",
+            "day": ["0", "3"],
+            "weekly_time": "09:00",
+            "urgent": "1",
+            "action": "confirm",
+        },
+    )
+    assert weekly.status_code == 303
+    second, first = await harness.services.broadcasts.summaries()
+    assert first.due_at is not None and first.due_at.isoformat() == "2026-12-01T17:30:00+00:00"
+    assert second.weekly is not None and second.weekly.days == (0, 3) and second.urgent
+    assert second.audience.topic == "popups"
+
+
+async def test_bad_input_stores_nothing(staff: Staff, harness: Harness) -> None:
+    await staff.login(ADMIN_ID)
+    invalid = await staff.post(
+        "/web/announcements/new", {**FORM, "text_fr": "<div>Coupure</div>", "action": "confirm"}
+    )
+    assert invalid.status_code == 400
+    assert "&lt;div&gt; n’est pas une balise que Telegram accepte" in invalid.text
+    assert "<div>Coupure" not in invalid.text  # shown back escaped, in its textarea
+    unclosed = await staff.post("/web/announcements/new", {**FORM, "text_ar": "<b>انقطاع"})
+    assert unclosed.status_code == 400 and "&lt;b&gt; n’est jamais fermée" in unclosed.text
+    past = await staff.post(
+        "/web/announcements/new",
+        {**FORM, "when": "at", "at": "2026-11-24T10:00", "action": "confirm"},
+    )
+    assert past.status_code == 400 and "Cette date est passée" in past.text
+    unreadable = await staff.post(
+        "/web/announcements/new", {**FORM, "when": "at", "at": "bientôt peut-être"}
+    )
+    assert unreadable.status_code == 400 and "n’a pas pu être lue" in unreadable.text
+    empty = await staff.post("/web/announcements/new", {**FORM, "text_fr": "  "})
+    assert empty.status_code == 400
+    nobody = await staff.post("/web/announcements/new", {**FORM, "residence": []})
+    assert nobody.status_code == 400
+    no_days = await staff.post("/web/announcements/new", {**FORM, "when": "weekly"})
+    assert no_days.status_code == 400
+    for data in ({**FORM, "action": "confirm"}, {**FORM, "action": "confirm", "csrf": "forged"}):
+        refused = await staff.client.post("/web/announcements/new", data=data)
+        assert refused.status_code == 403 and "rien n’a été modifié" in refused.text
+    assert await stored(harness) == 0
+
+
+async def test_a_residents_session_gets_nothing(staff: Staff, harness: Harness) -> None:
+    assert staff.services.web is not None
+    assert await staff.services.web.login_link(1001) is None
+    session = staff.services.web.cookie(
+        type(
+            "S",
+            (),
+            {
+                "user_id": 1001,
+                "session_id": "x",
+                "expires_at": staff.services.clock() + timedelta(hours=1),
+            },
+        )()
+    )
+    staff.client.cookies.set("bo_session", session)
+    for path in ("/web/announcements", "/web/announcements/new"):
+        assert (await staff.client.get(path)).status_code == 401
+    answer = await staff.client.post(
+        "/web/announcements/new", data={**FORM, "action": "confirm", "csrf": "x"}
+    )
+    assert answer.status_code == 401
+    assert await stored(harness) == 0
+
+
+async def test_cancel_a_scheduled_one_and_stop_one_being_sent(
+    staff: Staff, harness: Harness
+) -> None:
+    await residents(harness, range(2001, 2004), lang="fr", residence=LANDY)
+    await staff.login(ADMIN_ID)
+    later = {**FORM, "when": "at", "at": "2026-12-01T18:30", "action": "confirm"}
+    assert (await staff.post("/web/announcements/new", later)).status_code == 303
+    assert (
+        await staff.post("/web/announcements/new", {**FORM, "action": "confirm"})
+    ).status_code == 303
+    now_id, later_id = (s.id for s in await harness.services.broadcasts.summaries())
+    broadcasts = harness.services.broadcasts
+    started = await broadcasts.start_due(timedelta(minutes=5))
+    await broadcasts.expand(started.runs[0])
+
+    listing = await staff.client.get("/web/announcements")
+    assert "Arrêter" in listing.text and "Annuler" in listing.text
+    cancelled = await staff.post(f"/web/announcements/{later_id}/cancel", {})
+    assert cancelled.status_code == 303 and "done=cancelled" in cancelled.headers["location"]
+    stopped = await staff.post(f"/web/announcements/{now_id}/cancel", {})
+    assert "done=stopped" in stopped.headers["location"]
+    page = await staff.client.get(stopped.headers["location"])
+    assert "est arrêtée" in page.text
+    again = await staff.post(f"/web/announcements/{later_id}/cancel", {})
+    assert "done=none" in again.headers["location"]
+    assert (await staff.post("/web/announcements/999/cancel", {})).status_code == 404
+    no_token = await staff.client.post(f"/web/announcements/{later_id}/cancel", data={})
+    assert no_token.status_code == 403
+    statuses = {s.id: s.status for s in await broadcasts.summaries()}
+    assert statuses == {now_id: "cancelled", later_id: "cancelled"}
+    actions = [a.action for a in await audits(harness, "web.announcement.cancelled")]
+    actions += [a.action for a in await audits(harness, "web.announcement.stopped")]
+    assert sorted(actions) == ["web.announcement.cancelled", "web.announcement.stopped"]
+
+
+async def test_the_report_per_residence_and_language(staff: Staff, harness: Harness) -> None:
+    await residents(harness, range(2001, 2004), lang="fr", residence=LANDY)
+    await residents(harness, [2011], lang="ar", residence=LANDY)
+    await residents(harness, [2031, 2032], lang="fr", residence=TILLEULS)
+    await staff.login(ADMIN_ID)
+    form = {**FORM, "audience": "all", "action": "confirm"}
+    assert (await staff.post("/web/announcements/new", form)).status_code == 303
+    (summary,) = await harness.services.broadcasts.summaries()
+    waiting = await staff.client.get(f"/web/announcements/{summary.id}")
+    assert "Pas encore envoyée" in waiting.text
+    broadcasts = harness.services.broadcasts
+    started = await broadcasts.start_due(timedelta(minutes=5))
+    await broadcasts.expand(started.runs[0])
+    claimed = await broadcasts.claim(100)
+    status = {2001: SENT, 2002: SENT, 2003: "blocked", 2011: SENT, 2031: "failed", 2032: SENT}
+    await broadcasts.record(
+        [Outcome(c.delivery_id, status[c.user_id], c.user_id) for c in claimed if c.user_id]
+    )
+    await broadcasts.finish()
+    page = await staff.client.get(f"/web/announcements/{summary.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert "<svg" in text and "<rect" in text
+    assert "Par résidence" in text and "Par langue" in text
+    assert "Cité du Landy" in text and "Les Tilleuls" in text and "العربية" in text
+    unreached = text.split("à contacter sur papier")[1]
+    assert "Cité du Landy" in unreached and "Les Tilleuls" in unreached
+    assert (await staff.client.get("/web/announcements/999")).status_code == 404
+    assert (await staff.client.get("/web/announcements/abc")).status_code == 404
+
+
+def test_telegram_html_is_shown_safely() -> None:
+    assert str(telegram_html("<b>gras</b> & <i>x</i>")) == "<b>gras</b> &amp; <i>x</i>"
+    assert str(telegram_html("<script>alert(1)</script>")) == (
+        "&lt;script&gt;alert(1)&lt;/script&gt;"
+    )
+    assert "javascript" not in telegram_html('<a href="javascript:alert(1)">x</a>')
+    assert str(telegram_html('<a href="https://x.org/?a=1&amp;b=2">l</a>')).startswith(
+        '<a href="https://x.org/?a=1&amp;b=2"'
+    )
+    assert str(telegram_html("<b>open")) == "<b>open</b>"
+    assert str(telegram_html('<img src=x onerror="alert(1)">')).startswith("&lt;img")
