@@ -210,13 +210,16 @@ class Answerer:
         t = self.thresholds
         entry = next((m for m in matches if not is_out_of_scope_topic(m.entry)), None)
         topic = next((m for m in matches if is_out_of_scope_topic(m.entry)), None)
+        # How much the content is about the question: the best of any entry, not only of the
+        # first (the order also weighs how much of the question each entry covers).
+        about = max((m.score for m in matches if not is_out_of_scope_topic(m.entry)), default=0.0)
         if (
             topic is not None
             and topic.coverage >= t.topic_coverage
-            and (entry is None or topic.score >= t.topic_ratio * entry.score)
+            and (entry is None or topic.score >= t.topic_ratio * about)
         ):
             return OUT_OF_SCOPE, topic.entry
-        if entry is None or entry.score < t.refuse_score or entry.coverage < t.refuse_coverage:
+        if entry is None or about < t.refuse_score or entry.coverage < t.refuse_coverage:
             return OUT_OF_SCOPE, None
         rival = next(
             (
@@ -226,7 +229,7 @@ class Answerer:
             ),
             None,
         )
-        lead = rival is None or entry.rank() >= t.answer_margin * rival.rank()
+        lead = rival is None or entry.strength() >= t.answer_margin * rival.strength()
         if entry.score >= t.answer_score and entry.coverage >= t.answer_coverage and lead:
             return ANSWER, None
         return UNSURE, None

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,10 +27,11 @@ from rapidfuzz.distance import Levenshtein
 from wordfreq import zipf_frequency
 
 from bot.answers.content import OUT_OF_SCOPE, ContentSet, Entry, Text
-from bot.answers.textnorm import Analyzer, raw_words, words
+from bot.answers.textnorm import Analyzer, arabic_variants, raw_words, words
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 3.0, "questions": 1.5, "answer": 0.5, "detail": 0.25}
 PASSAGE_WEIGHT = 0.5
+PLAIN_WEIGHT, PLAIN_K1 = 1.0, 2.5  # 4-fold over the example questions: 83.4% -> 84.5%
 K1, B = 3.0, 0.75  # K1 high: field weights already inflate term counts (leave-questions-out)
 MIN_FUZZY_LENGTH = 4
 REAL_WORD = 3.0  # informativeness at or under which a word is never corrected (Zipf >= 3.8)
@@ -82,11 +83,17 @@ class Match:
     lang: str
     score: float
     coverage: float
+    lift: float = 1.0  # the plain view's opinion: orders the answers, leaves `score` alone
 
     def rank(self) -> float:
         """Order of the answers: relevance, lifted by how much of the question is covered,
         so the entry that knows the question's rarest word ("termoacumulador") wins over
         one that shares only its common words ("temperatura", "certa")."""
+        return self.strength() * self.lift
+
+    def strength(self) -> float:
+        """The rank without the plain view's lift: what the decision compares, so that a near
+        tie stays a doubt whichever way the plain view leans."""
         return self.score * (1.0 + self.coverage)
 
 
@@ -99,6 +106,12 @@ class LanguageIndex:
     doc_terms: list[frozenset[str]] = field(default_factory=list)
     passages: _BM25 | None = None
     passage_owner: list[int] = field(default_factory=list)
+    # The plain view: each entry's whole text, words as written (folded, not stemmed), every
+    # field alike; scored at query time for the leading candidates only, so nothing is
+    # indexed for it but the counts.
+    plain_bags: list[dict[str, float]] = field(default_factory=list)
+    plain_norms: list[float] = field(default_factory=list)
+    plain_df: Counter[str] = field(default_factory=Counter)
     surface: dict[str, str] = field(default_factory=dict)
     native: set[str] = field(default_factory=set)  # words of texts written in this language
     synonyms: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -106,13 +119,18 @@ class LanguageIndex:
     by_initial: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corrections: dict[str, str | None] = field(default_factory=dict)
 
-    def _terms(self, text: str, *, native: bool = True) -> list[str]:
+    def _terms(
+        self, text: str, *, native: bool = True, plain: dict[str, float] | None = None
+    ) -> list[str]:
+        """The text's index terms; its words as written are counted into `plain` too."""
         out = []
         for word in words(text):
             stem = self.analyzer.stem(word)
             self.surface.setdefault(word, stem)
             if native:
                 self.native.add(word)
+            if plain is not None:
+                plain[word] += 1.0
             out.append(stem)
         return out
 
@@ -145,8 +163,9 @@ class LanguageIndex:
             owner = len(index.entries)
             index.entries.append(entry)
             bag: dict[str, float] = defaultdict(float)
+            plain: dict[str, float] = defaultdict(float)
             fields = {
-                name: [index._terms(chunk, native=native) for chunk in chunks]
+                name: [index._terms(chunk, native=native, plain=plain) for chunk in chunks]
                 for name, chunks in index._fields(text).items()
             }
             for name, chunk_terms in fields.items():
@@ -155,6 +174,8 @@ class LanguageIndex:
                         bag[term] += FIELD_WEIGHTS[name]
             bags.append(dict(bag))
             index.doc_terms.append(frozenset(bag))
+            index.plain_bags.append(plain)
+            index.plain_df.update(plain.keys())
             # The passages are the title, each example question and the keywords together:
             # their terms were just computed for the fields (tokenising is most of the build).
             keywords = [term for terms in fields["keywords"] for term in terms]
@@ -164,6 +185,9 @@ class LanguageIndex:
                     passage_bags.append(dict.fromkeys(terms, 1.0))
         index.docs = _BM25(bags)
         index.passages = _BM25(passage_bags)
+        lengths = [sum(bag.values()) for bag in index.plain_bags]
+        average = sum(lengths) / (len(lengths) or 1) or 1.0
+        index.plain_norms = [PLAIN_K1 * (1 - B + B * n / average) for n in lengths]
         index.synonyms = {" ".join(words(k)): raw_words(v) for k, v in synonyms.items() if words(k)}
         index.courtesy = frozenset(
             word
@@ -204,6 +228,15 @@ class LanguageIndex:
         """A number, or a word common in the language: not a typo to correct ("cart" is not
         "card", "place" is not "placa"), just a word the content does not use."""
         return word.isdigit() or informativeness(word, self.lang) <= REAL_WORD
+
+    def _arabic_reading(self, word: str) -> str | None:
+        """The stem of the first shorter reading of an Arabic word that the content knows."""
+        assert self.docs is not None
+        for variant in arabic_variants(word):
+            stem = self.surface.get(variant) or self.analyzer.stem(variant)
+            if stem in self.docs.idf:
+                return stem
+        return None
 
     def _groups(self, text: str) -> list[tuple[str, list[tuple[str, str]]]]:
         """The question's words, synonyms applied (longest phrase first, up to 4 words): for
@@ -246,6 +279,8 @@ class LanguageIndex:
             stems: set[str] = set()
             for raw_word, word in expansion:
                 stem = self.surface.get(word) or self.analyzer.stem(word)
+                if stem not in self.docs.idf and self.lang == "ar":
+                    stem = self._arabic_reading(word) or stem
                 if stem not in self.docs.idf and fuzzy and len(word) >= MIN_FUZZY_LENGTH:
                     corrected = None if self._real_word(raw_word) else self._correct(word)
                     stem = self.surface[corrected] if corrected else stem
@@ -255,6 +290,29 @@ class LanguageIndex:
             weight = max(informativeness(w, self.lang) for w in weigh)
             out.append((weight, frozenset(stems)))
         return out
+
+    def _plain_lifts(self, text: str, candidates: list[int]) -> dict[int, float]:
+        """Lift the leading candidates by a second, plainer opinion: BM25 over each entry's
+        whole text, words as written, every field alike (the answer counts as much as the
+        title). Its errors differ from the weighted, stemmed view's (real questions often
+        use the answer's words, not the examples'); it scales the rank (not the score the
+        decision reads) by up to 1 + PLAIN_WEIGHT, relative to the best candidate's."""
+        count = len(self.plain_bags)
+        plain: dict[int, float] = defaultdict(float)
+        for term in set(words(text)):
+            df = self.plain_df.get(term, 0)
+            if not df:
+                continue
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
+            if idf < MIN_IDF:
+                continue
+            for position in candidates:
+                tf = self.plain_bags[position].get(term)
+                if tf:
+                    norm = self.plain_norms[position]
+                    plain[position] += idf * tf * (PLAIN_K1 + 1) / (tf + norm)
+        top = max(plain.values(), default=0.0) or 1.0
+        return {position: 1.0 + PLAIN_WEIGHT * value / top for position, value in plain.items()}
 
     def search(self, text: str, *, limit: int = 8, fuzzy: bool = True) -> list[Match]:
         assert self.docs is not None and self.passages is not None
@@ -281,6 +339,7 @@ class LanguageIndex:
                 best_passage[owner] = score
         for owner, score in best_passage.items():
             scores[owner] += PASSAGE_WEIGHT * score
+        lifts = self._plain_lifts(text, candidates)
         total = sum(weight for weight, _ in words_) or 1.0
         matches = [
             Match(
@@ -288,6 +347,7 @@ class LanguageIndex:
                 self.lang,
                 scores[p],
                 sum(w for w, stems in words_ if stems & self.doc_terms[p]) / total,
+                lifts.get(p, 1.0),
             )
             for p in candidates
         ]

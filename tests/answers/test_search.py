@@ -12,3 +12,11 @@ def test_a_typo_is_corrected_but_a_common_word_is_left_alone(library) -> None:
     assert typo == {"radiat"}
     [(_, common)] = english.query("stage")
     assert common == frozenset()
+
+
+def test_an_arabic_word_is_found_without_its_clitics(library) -> None:
+    """ "وبالكهرباء" (and with electricity), "والفواتير" (and the bills) meet the content."""
+    arabic = library.answerer.index.indexes["ar"]
+    for word in ("وبالكهرباء", "والفواتير"):
+        [(_, stems)] = arabic.query(word, fuzzy=False)
+        assert stems, word
