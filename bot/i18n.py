@@ -6,6 +6,7 @@ adding a catalog (and content translations), never code.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ from babel.support import Translations
 
 DOMAIN = "messages"
 PLACEHOLDER = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)\}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_number(value: int, locale: str) -> str:
+    """A whole number as `locale` writes it ("1 234", "1,234", "١٬٢٣٤"): it never changes."""
+    return format_decimal(value, locale=locale)
 
 
 class CatalogError(Exception):
@@ -97,6 +104,8 @@ class Translator:
         return format_time(value, fmt, tzinfo=self.tz, locale=self.locale)
 
     def number(self, value: float | int) -> str:
+        if type(value) is int:  # counts, on every row of a page: formatted once each
+            return _whole_number(value, self.locale)
         return format_decimal(value, locale=self.locale)
 
     def day(self, value: datetime, *, year: bool = False) -> str:
