@@ -400,17 +400,13 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             **labels(ctx),
         )
 
-    async def compose_page(
-        ctx: Ctx,
-        composed: Composed | None,
-        *,
-        preview: bool = False,
-        status: int = 200,
-    ) -> Response:
+    async def preview_values(
+        ctx: Ctx, composed: Composed | None, found: list[Any], *, preview: bool
+    ) -> dict[str, Any]:
+        """What the preview fragment shows: each version as residents will see it and how
+        many it reaches (when asked and the form is right), else what to correct."""
         t = ctx.t
         catalogs = ctx.services.catalogs
-        found = await residences(ctx)
-        values = composed.values if composed else {"audience": "all", "when": "now"}
         previews: list[tuple[str, Markup, int]] = []
         reach = None
         when = None
@@ -423,26 +419,56 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
                 for code, text in composed.texts.items()
             ]
             when = when_text(t, composed.due_at, composed.weekly)
+        return {
+            "values": composed.values if composed else {"audience": "all", "when": "now"},
+            "errors": composed.errors if composed else [],
+            "default": catalogs.default_locale,
+            "previews": previews,
+            "reach": reach,
+            "when": when,
+            "audience_words": (
+                audience_text(t, composed.audience, {r.id: r.name for r in found})
+                if composed
+                else ""
+            ),
+        }
+
+    async def compose_page(
+        ctx: Ctx,
+        composed: Composed | None,
+        *,
+        preview: bool = False,
+        status: int = 200,
+    ) -> Response:
+        t = ctx.t
+        found = await residences(ctx)
         return pages.render(
             "announcement.html",
             t,
             ctx=ctx,
             status=status,
-            values=values,
-            errors=composed.errors if composed else [],
             residences=found,
             topics=[(k, t._(TOPIC_LABELS[k])) for k in TOPICS],
             weekdays=[(i, t.weekday_name(i)) for i in range(7)],
-            default=catalogs.default_locale,
-            previews=previews,
-            reach=reach,
-            when=when,
             zone=str(t.tz),
-            audience_words=(
-                audience_text(t, composed.audience, {r.id: r.name for r in found})
-                if composed
-                else ""
-            ),
+            live=False,
+            **await preview_values(ctx, composed, found, preview=preview),
+            **labels(ctx),
+        )
+
+    @staff
+    async def live_preview(ctx: Ctx) -> Response:
+        """The preview fragment alone, for the composer's script as staff type: the same
+        reading, checks and rendering as the Preview button; nothing is stored."""
+        found = await residences(ctx)
+        composed = read_form(ctx, {r.id: tuple(r.entrances) for r in found})
+        return pages.render(
+            "_announcement_preview.html",
+            ctx.t,
+            ctx=ctx,
+            status=400 if composed.errors else 200,
+            live=True,
+            **await preview_values(ctx, composed, found, preview=True),
             **labels(ctx),
         )
 
@@ -554,6 +580,7 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         Route("/announcements", listing, methods=["GET"]),
         Route("/announcements/new", compose, methods=["GET"]),
         Route("/announcements/new", submit, methods=["POST"]),
+        Route("/announcements/preview", live_preview, methods=["POST"]),
         Route("/announcements/{aid}/cancel", cancel, methods=["POST"]),
         Route("/announcements/{aid}", report, methods=["GET"]),
     ]

@@ -127,6 +127,42 @@ async def test_bad_input_stores_nothing(staff: Staff, harness: Harness) -> None:
     assert await stored(harness) == 0
 
 
+async def test_the_live_preview_fragment(staff: Staff, harness: Harness) -> None:
+    """What the composer's script fetches as staff type: the preview alone (no page around
+    it), read, checked and rendered as the Preview button does; nothing is stored."""
+    await residents(harness, range(2001, 2004), lang="fr", residence=LANDY)
+    await residents(harness, [2011], lang="ar", residence=LANDY)
+    await staff.login(ADMIN_ID)
+    live = "/web/announcements/preview"
+    fragment = await staff.post(live, {**FORM, "action": ""})
+    assert fragment.status_code == 200, fragment.text
+    assert "<html" not in fragment.text and "<form" not in fragment.text
+    assert "4 résidents touchés" in fragment.text
+    assert '<div class="bubble" lang="fr" dir="auto"><b>Coupure d’eau</b> jeudi' in fragment.text
+    assert "<b>انقطاع المياه</b>" in fragment.text
+
+    # Bad HTML: what to correct, escaped; no preview.
+    bad = await staff.post(live, {**FORM, "text_fr": "<div>Coupure</div> <script>x()</script>"})
+    assert bad.status_code == 400
+    assert "&lt;div&gt; n’est pas une balise que Telegram accepte" in bad.text
+    assert "À corriger avant l’aperçu" in bad.text and 'role="status"' in bad.text
+    assert "<div>Coupure" not in bad.text and "<script>" not in bad.text
+    assert "bubble" not in bad.text
+    # No CSRF token, or a forged one: refused, nothing rendered.
+    for data in (FORM, {**FORM, "csrf": "forged"}):
+        refused = await staff.client.post(live, data=data)
+        assert refused.status_code == 403 and "bubble" not in refused.text
+    assert await stored(harness) == 0
+
+    # The page loads the script (ours, same origin) and allows only it.
+    page = await staff.client.get("/web/announcements/new")
+    assert '<script src="/web/static/compose.js" defer></script>' in page.text
+    assert 'data-live-preview="/web/announcements/preview"' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = await staff.client.get("/web/static/compose.js")
+    assert script.status_code == 200 and "data-live-preview" in script.text
+
+
 async def test_a_residents_session_gets_nothing(staff: Staff, harness: Harness) -> None:
     assert staff.services.web is not None
     assert await staff.services.web.login_link(1001) is None
@@ -144,10 +180,9 @@ async def test_a_residents_session_gets_nothing(staff: Staff, harness: Harness) 
     staff.client.cookies.set("bo_session", session)
     for path in ("/web/announcements", "/web/announcements/new"):
         assert (await staff.client.get(path)).status_code == 401
-    answer = await staff.client.post(
-        "/web/announcements/new", data={**FORM, "action": "confirm", "csrf": "x"}
-    )
-    assert answer.status_code == 401
+    for path in ("/web/announcements/new", "/web/announcements/preview"):
+        answer = await staff.client.post(path, data={**FORM, "action": "confirm", "csrf": "x"})
+        assert answer.status_code == 401 and "bubble" not in answer.text
     assert await stored(harness) == 0
 
 

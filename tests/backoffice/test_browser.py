@@ -227,3 +227,37 @@ async def test_compose_an_announcement_in_two_languages_and_read_its_report(
     await shot(page, "14-announcement-report")
     await page.set_viewport_size({"width": 390, "height": 800})
     await shot(page, "15-announcement-report-phone")
+
+
+async def test_the_preview_follows_the_typing(page: Any, harness: Harness) -> None:
+    """The composer's script: as staff type, the preview (checked and rendered by the server)
+    appears and follows the text, without submitting the form; a wrong tag is pointed out."""
+    await residents(harness, [3101, 3102], lang="fr", residence="cite-du-landy-saint-denis")
+    await log_in(page, harness)
+    await page.click("nav >> text=Annonces")
+    await page.click("text=Écrire une annonce")
+    form_url = page.url
+    assert await page.locator("section.preview").count() == 0
+    await page.locator("textarea[name=text_fr]").press_sequentially(
+        "<b>Ascenseur</b> en panne", delay=20
+    )
+    bubble = page.locator("#live-preview .bubble[lang=fr]")
+    await bubble.wait_for()
+    assert await page.inner_text("#live-preview .bubble[lang=fr] b") == "Ascenseur"
+    assert "2 résidents touchés" in await page.inner_text("#live-preview")
+    await page.locator("textarea[name=text_en]").press_sequentially(
+        "Lift <i>out</i> of order", delay=20
+    )
+    await page.locator("#live-preview .bubble[lang=en] i").wait_for()
+    await page.locator("textarea[name=text_fr]").press_sequentially(" <div>", delay=20)
+    await page.wait_for_selector("#live-preview >> text=À corriger avant l’aperçu")
+    assert "n’est pas une balise que Telegram accepte" in await page.inner_text("#live-preview")
+    await page.locator("textarea[name=text_fr]").press("Backspace")
+    for _ in range(5):
+        await page.locator("textarea[name=text_fr]").press("Backspace")
+    await page.locator("textarea[name=text_fr]").press_sequentially(" depuis ce matin.")
+    await page.locator("#live-preview .bubble[lang=fr]", has_text="depuis ce matin.").wait_for()
+    assert await bubble.inner_text() == "Ascenseur en panne depuis ce matin."
+    assert page.url == form_url  # never submitted
+    assert await harness.services.broadcasts.summaries() == []
+    await shot(page, "16-announcement-live-preview")
