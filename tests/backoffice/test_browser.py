@@ -19,12 +19,14 @@ from bot.backoffice.web import backoffice_app
 from bot.web import WebServer
 from handlers import announcements
 from tests.backoffice.conftest import SECRET
+from tests.backoffice.test_announcements import png
 from tests.broadcasts.test_announce import deliver, residents
 from tests.conftest import ADMIN_ID, ROOT, Harness
 from tests.events.helpers import ics
 from tests.events.test_events import open_events
 
 CHROMIUM = Path("/usr/bin/chromium")
+PHOTO = {"name": "affiche.png", "mimeType": "image/png", "buffer": png(320, 180)}
 SHOTS = ROOT / "docs" / "screenshots"
 ARGS = [
     "--no-sandbox",
@@ -232,7 +234,9 @@ async def test_compose_an_announcement_in_two_languages_and_read_its_report(
 async def test_the_preview_follows_the_typing(page: Any, harness: Harness) -> None:
     """The composer's script: as staff type, the preview (checked and rendered by the server)
     appears and follows the text, without submitting the form; a wrong tag is pointed out."""
-    await residents(harness, [3101, 3102], lang="fr", residence="cite-du-landy-saint-denis")
+    first, _ = await residents(
+        harness, [3101, 3102], lang="fr", residence="cite-du-landy-saint-denis"
+    )
     await log_in(page, harness)
     await page.click("nav >> text=Annonces")
     await page.click("text=Écrire une annonce")
@@ -261,3 +265,19 @@ async def test_the_preview_follows_the_typing(page: Any, harness: Harness) -> No
     assert page.url == form_url  # never submitted
     assert await harness.services.broadcasts.summaries() == []
     await shot(page, "16-announcement-live-preview")
+
+    # A photo: the live preview marks it (the file itself goes with the form only); the
+    # Preview button uploads it and shows it above each caption.
+    await page.set_input_files("input[name=photo]", files=[PHOTO])
+    await page.locator("#live-preview .bubble[lang=fr] .bubble-photo.placeholder").wait_for()
+    async with page.expect_response("**/web/announcements/photo/*") as shown:
+        await page.click("button[value=preview]")
+    assert (await shown.value).status == 200
+    await page.locator("section.preview .bubble[lang=fr] img.bubble-photo").wait_for()
+    assert await page.locator("input[name=photo_kept]").count() == 1
+    await shot(page, "17-announcement-photo-preview")
+    await page.click("button[value=confirm]")
+    await page.wait_for_url("**/web/announcements?done=created*")
+    await deliver(harness)
+    [got] = first.messages
+    assert got["caption"] == "Ascenseur en panne depuis ce matin." and got["photo"]
