@@ -225,17 +225,22 @@ class QuestionLogService:
         # Unsure or out of scope (an emergency is "confident": the numbers were given).
         gap = and_(QuestionLog.confident.is_(False), QuestionLog.asked_at >= since)
         async with self._db.reading() as session:
-            asked = (
+            # The most asked wordings, ranked by the database (code point order on a tie, as
+            # Python compares: PostgreSQL's "C" collation, SQLite's BINARY): only those cross.
+            times = func.count()
+            by_code_point = QuestionLog.normalized.collate(
+                "C" if self._db.dialect == "postgresql" else "BINARY"
+            )
+            ranked = (
                 await session.execute(
-                    select(QuestionLog.normalized, func.count())
+                    select(times, QuestionLog.normalized)
                     .where(gap)
                     .group_by(QuestionLog.normalized)
+                    .order_by(times.desc(), by_code_point)
+                    .limit(CANDIDATES)
                 )
             ).all()
-            ranked = sorted(((int(n), norm) for norm, n in asked), key=lambda p: (-p[0], p[1]))
-            groups = _cluster(
-                [(norm, n) for n, norm in ranked[:CANDIDATES]], weeks, self._resemblance
-            )
+            groups = _cluster([(norm, int(n)) for n, norm in ranked], weeks, self._resemblance)
             keys = [k for g in groups for k in g.keys]
             marks: dict[str, datetime] = {}
             for chunk in _chunks(keys):
@@ -330,22 +335,22 @@ class QuestionLogService:
             for chunk in _chunks(shown, max(1, 5000 // len(starts))):
                 for norm, week, n in await session.execute(weekly, {"keys": chunk}):
                     group_of[norm].weeks[int(week)] += int(n)
-            # The period's votes (a few) to their questions, never the other way round.
-            votes = await session.execute(
+            # The period's votes (a few) to their questions, never the other way round; only
+            # the shown wordings' counted.
+            votes = (
                 select(QuestionLog.normalized, Feedback.helpful, func.count())
                 .select_from(Feedback)
                 .join(QuestionLog, Feedback.question_id == QuestionLog.id)
-                .where(Feedback.created_at >= since)
+                .where(Feedback.created_at >= since, QuestionLog.normalized.in_(keys))
                 .group_by(QuestionLog.normalized, Feedback.helpful)
             )
-            for norm, helpful, n in votes:
-                group = group_of.get(norm)
-                if group is None:
-                    continue
-                if helpful:
-                    group.up += int(n)
-                else:
-                    group.down += int(n)
+            for chunk in _chunks(shown):
+                for norm, helpful, n in await session.execute(votes, {"keys": chunk}):
+                    group = group_of[norm]
+                    if helpful:
+                        group.up += int(n)
+                    else:
+                        group.down += int(n)
         for group in out:
             group.text = written.get(group.keys[0], group.text)
 
@@ -405,7 +410,8 @@ def _cluster(
     group. The groups come most asked first."""
     groups: list[GapGroup] = []
     head_index: dict[str, int] = {}
-    everyone = {key for key, _ in ranked}
+    everyone = frozenset(key for key, _ in ranked)
+    resemblance.begin(everyone)
     for key, count in ranked:
         best: tuple[float, int] | None = None
         if key:
@@ -437,9 +443,21 @@ class _Resemblance:
         self._pairs = 0
         self._seen: dict[str, set[str]] = {}
         self._close: dict[str, dict[str, float]] = {}
+        self._everyone: frozenset[str] = frozenset()
+        self._same = False
 
-    def close_to(self, key: str, everyone: set[str]) -> dict[str, float]:
-        """The wordings of `everyone` that `key` resembles, with their scores."""
+    def begin(self, everyone: frozenset[str]) -> None:
+        """A page's wordings. When they are the last page's (the usual case), a wording
+        remembered now was compared with all of them then (forgetting forgets it): it is not
+        even looked over for what it was not compared with."""
+        self._same = everyone == self._everyone
+        self._everyone = everyone
+
+    def close_to(self, key: str, everyone: frozenset[str]) -> dict[str, float]:
+        """The wordings of `everyone` that `key` resembles, with their scores (and maybe
+        others, compared earlier)."""
+        if self._same and key in self._close:
+            return self._close[key]
         seen = self._seen.get(key)
         if seen is None or self._pairs + len(everyone) > self._limit:
             if self._pairs + len(everyone) > self._limit:
