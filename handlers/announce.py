@@ -25,6 +25,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.broadcasts.audience import Audience
+from bot.broadcasts.formatting import CAPTION_LIMIT, TEXT_LIMIT
 from bot.broadcasts.service import Draft, Reach
 from bot.broadcasts.when import HOURS, Weekly, WhenError, parse_typed
 from bot.i18n import HTML, Catalogs, Translator
@@ -37,8 +38,6 @@ from handlers.context import BotContext
 from handlers.replies import bold, show
 
 TEXT, CARD, TRANSLATION, DATE, WEEKLY_TIME = range(5)
-CAPTION_LIMIT = 1024
-TEXT_LIMIT = 4096
 PENDING_KEY = "announce"  # user_data: (draft id, language) of the typed step awaited
 MAX_RESIDENCES = 24
 

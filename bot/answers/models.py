@@ -19,16 +19,19 @@ class QuestionLog(Base):
     # out-of-scope questions of a period, by wording and language, without the table's rows.
     __table_args__ = (
         Index("ix_questions_gaps", "confident", "asked_at", "normalized", "lang", "out_of_scope"),
-        # ... and the details of the gaps shown, wording by wording (migration 0010_gaps).
+        # ... and the details of the gaps shown, wording by wording (migration 0011_gap_details):
+        # their languages, out of scope and texts, grouped as the index is walked ...
         Index(
-            "ix_questions_wordings",
+            "ix_questions_languages",
             "confident",
             "normalized",
-            "asked_at",
             "lang",
+            "asked_at",
             "out_of_scope",
             "text",
         ),
+        # ... and their weeks, one range of each wording's times per week.
+        Index("ix_questions_weeks", "confident", "normalized", "asked_at"),
     )
 
     # Chosen by the application (random), so buttons can name the question before it is written.

@@ -19,7 +19,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from bot.answers.answering import Answer
 from bot.answers.models import Feedback, GapHandled, QuestionLog
@@ -214,17 +225,22 @@ class QuestionLogService:
         # Unsure or out of scope (an emergency is "confident": the numbers were given).
         gap = and_(QuestionLog.confident.is_(False), QuestionLog.asked_at >= since)
         async with self._db.reading() as session:
-            asked = (
+            # The most asked wordings, ranked by the database (code point order on a tie, as
+            # Python compares: PostgreSQL's "C" collation, SQLite's BINARY): only those cross.
+            times = func.count()
+            by_code_point = QuestionLog.normalized.collate(
+                "C" if self._db.dialect == "postgresql" else "BINARY"
+            )
+            ranked = (
                 await session.execute(
-                    select(QuestionLog.normalized, func.count())
+                    select(times, QuestionLog.normalized)
                     .where(gap)
                     .group_by(QuestionLog.normalized)
+                    .order_by(times.desc(), by_code_point)
+                    .limit(CANDIDATES)
                 )
             ).all()
-            ranked = sorted(((int(n), norm) for norm, n in asked), key=lambda p: (-p[0], p[1]))
-            groups = _cluster(
-                [(norm, n) for n, norm in ranked[:CANDIDATES]], weeks, self._resemblance
-            )
+            groups = _cluster([(norm, int(n)) for n, norm in ranked], weeks, self._resemblance)
             keys = [k for g in groups for k in g.keys]
             marks: dict[str, datetime] = {}
             for chunk in _chunks(keys):
@@ -261,65 +277,80 @@ class QuestionLogService:
 
     async def _details(self, out: list[GapGroup], gap: Any, starts: list[datetime]) -> None:
         """Languages, out of scope, counts per week, votes and wording of the shown groups.
-        Each query walks the shown wordings in the index ix_questions_wordings (no table
-        rows); the weeks are one range each, counted as the index is walked (no sorting)."""
+
+        Two walks of the shown wordings, each in an index made for it (no table rows, no
+        sorting; migration 0011): by wording and language (ix_questions_languages) for the
+        languages, the out of scope and how residents wrote it; by wording and time
+        (ix_questions_weeks) for the weeks, one range each. The wordings are one list
+        parameter, bound once however many times a query names it."""
         since = starts[0]
         group_of = {k: g for g in out for k in g.keys}
         shown = sorted(group_of)
         ends: list[datetime | None] = [*starts[1:], None]
+        keys = bindparam("keys", expanding=True)
         async with self._db.reading() as session:
             out_of_scope = func.count(case((QuestionLog.out_of_scope.is_(True), 1)))
+            per_language = (
+                select(
+                    QuestionLog.normalized,
+                    QuestionLog.lang,
+                    func.count().label("n"),
+                    out_of_scope.label("oos"),
+                    func.min(QuestionLog.text).label("text"),
+                )
+                .where(gap, QuestionLog.normalized.in_(keys))
+                .group_by(QuestionLog.normalized, QuestionLog.lang)
+                .subquery()
+            )
+            # How residents wrote each wording: the first of its texts in the database's
+            # own order (its collation), whatever the language.
+            first = func.min(per_language.c.text).over(partition_by=per_language.c.normalized)
+            written: dict[str, str] = {}
+            by_language = select(
+                per_language.c.normalized,
+                per_language.c.lang,
+                per_language.c.n,
+                per_language.c.oos,
+                first,
+            )
             for chunk in _chunks(shown):
-                for norm, lang, n, oos in await session.execute(
-                    select(QuestionLog.normalized, QuestionLog.lang, func.count(), out_of_scope)
-                    .where(gap, QuestionLog.normalized.in_(chunk))
-                    .group_by(QuestionLog.normalized, QuestionLog.lang)
-                ):
+                for norm, lang, n, oos, text in await session.execute(by_language, {"keys": chunk}):
                     group, n, oos = group_of[norm], int(n), int(oos or 0)
                     group.out_of_scope += oos
                     group.unsure += n - oos
                     group.langs[lang] = group.langs.get(lang, 0) + n
+                    written[norm] = text
             unsure = QuestionLog.confident.is_(False)
+            per_week = []
+            for week, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                inside = [QuestionLog.asked_at >= start]
+                if end is not None:
+                    inside.append(QuestionLog.asked_at < end)
+                per_week.append(
+                    select(QuestionLog.normalized, literal(week), func.count())
+                    .where(unsure, QuestionLog.normalized.in_(keys), *inside)
+                    .group_by(QuestionLog.normalized)
+                )
+            weekly = union_all(*per_week)
             for chunk in _chunks(shown, max(1, 5000 // len(starts))):
-                per_week = []
-                for week, (start, end) in enumerate(zip(starts, ends, strict=True)):
-                    inside = [QuestionLog.asked_at >= start]
-                    if end is not None:
-                        inside.append(QuestionLog.asked_at < end)
-                    per_week.append(
-                        select(QuestionLog.normalized, literal(week), func.count())
-                        .where(unsure, QuestionLog.normalized.in_(chunk), *inside)
-                        .group_by(QuestionLog.normalized)
-                    )
-                for norm, week, n in await session.execute(union_all(*per_week)):
+                for norm, week, n in await session.execute(weekly, {"keys": chunk}):
                     group_of[norm].weeks[int(week)] += int(n)
-            # How residents wrote each shown gap.
-            heads = [g.keys[0] for g in out]
-            written = dict(
-                (
-                    await session.execute(
-                        select(QuestionLog.normalized, func.min(QuestionLog.text))
-                        .where(gap, QuestionLog.normalized.in_(heads))
-                        .group_by(QuestionLog.normalized)
-                    )
-                ).all()
-            )
-            # The period's votes (a few) to their questions, never the other way round.
-            votes = await session.execute(
+            # The period's votes (a few) to their questions, never the other way round; only
+            # the shown wordings' counted.
+            votes = (
                 select(QuestionLog.normalized, Feedback.helpful, func.count())
                 .select_from(Feedback)
                 .join(QuestionLog, Feedback.question_id == QuestionLog.id)
-                .where(Feedback.created_at >= since)
+                .where(Feedback.created_at >= since, QuestionLog.normalized.in_(keys))
                 .group_by(QuestionLog.normalized, Feedback.helpful)
             )
-            for norm, helpful, n in votes:
-                group = group_of.get(norm)
-                if group is None:
-                    continue
-                if helpful:
-                    group.up += int(n)
-                else:
-                    group.down += int(n)
+            for chunk in _chunks(shown):
+                for norm, helpful, n in await session.execute(votes, {"keys": chunk}):
+                    group = group_of[norm]
+                    if helpful:
+                        group.up += int(n)
+                    else:
+                        group.down += int(n)
         for group in out:
             group.text = written.get(group.keys[0], group.text)
 
@@ -379,7 +410,8 @@ def _cluster(
     group. The groups come most asked first."""
     groups: list[GapGroup] = []
     head_index: dict[str, int] = {}
-    everyone = {key for key, _ in ranked}
+    everyone = frozenset(key for key, _ in ranked)
+    resemblance.begin(everyone)
     for key, count in ranked:
         best: tuple[float, int] | None = None
         if key:
@@ -411,9 +443,21 @@ class _Resemblance:
         self._pairs = 0
         self._seen: dict[str, set[str]] = {}
         self._close: dict[str, dict[str, float]] = {}
+        self._everyone: frozenset[str] = frozenset()
+        self._same = False
 
-    def close_to(self, key: str, everyone: set[str]) -> dict[str, float]:
-        """The wordings of `everyone` that `key` resembles, with their scores."""
+    def begin(self, everyone: frozenset[str]) -> None:
+        """A page's wordings. When they are the last page's (the usual case), a wording
+        remembered now was compared with all of them then (forgetting forgets it): it is not
+        even looked over for what it was not compared with."""
+        self._same = everyone == self._everyone
+        self._everyone = everyone
+
+    def close_to(self, key: str, everyone: frozenset[str]) -> dict[str, float]:
+        """The wordings of `everyone` that `key` resembles, with their scores (and maybe
+        others, compared earlier)."""
+        if self._same and key in self._close:
+            return self._close[key]
         seen = self._seen.get(key)
         if seen is None or self._pairs + len(everyone) > self._limit:
             if self._pairs + len(everyone) > self._limit:

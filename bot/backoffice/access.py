@@ -175,6 +175,19 @@ class WebAccess:
             )
         return ident
 
+    async def peek_import(self, user_id: int, ident: str) -> tuple[str, bytes] | None:
+        """The kept file (kept still), only for who uploaded it, within a day."""
+        now = self._clock()
+        async with self._db.reading() as session:
+            row = await session.scalar(
+                select(PendingImport).where(
+                    PendingImport.id == ident, PendingImport.user_id == user_id
+                )
+            )
+            if row is None or row.created_at < now - IMPORT_TTL:
+                return None
+            return row.source, bytes(row.data)
+
     async def take_import(self, user_id: int, ident: str) -> tuple[str, bytes] | None:
         """The kept file (and forget it), only for who uploaded it, within a day."""
         now = self._clock()

@@ -18,12 +18,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
+from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.backoffice.web import PREFIX, Ctx, Pages
+from bot.backoffice.web import HEADERS, PREFIX, Ctx, Pages, unread
 from bot.broadcasts.audience import Audience
-from bot.broadcasts.formatting import ALLOWED, FormatError, check_html
+from bot.broadcasts.formatting import (
+    ALLOWED,
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    FormatError,
+    check_html,
+    visible_length,
+)
 from bot.broadcasts.labels import (
     DELIVERY_LABELS,
     DELIVERY_ORDER,
@@ -47,8 +55,9 @@ from bot.broadcasts.when import Weekly, WhenError, parse_typed
 from bot.i18n import HTML, N_, Catalogs, Translator
 from bot.residents.profile import TOPIC_LABELS, TOPICS
 
-TEXT_LIMIT = 4096
 LIST_LIMIT = 50
+PHOTO_LIMIT = 5 * 2**20  # bytes (Telegram takes 10 MB; a phone's photo is 2-4 MB)
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 COLOURS = {
     SENT: "#2e7d32",
@@ -72,6 +81,13 @@ ERRORS = {
     "past": N_("The date is in the past: choose a date to come."),
     "weekly": N_("Tick at least one day and give the time as HH:MM."),
     "unknown": N_("This announcement does not exist."),
+    "photo_type": N_("The photo must be a JPEG or PNG image."),
+    "photo_size": N_("The photo is larger than {mb} MB: choose a smaller one."),
+    "photo_gone": N_("The photo chosen earlier is no longer kept: choose it again."),
+    "caption": N_(
+        "With a photo, the {language} text is its caption: {limit} characters at most "
+        "(it has {count})."
+    ),
 }
 FORMAT_ERRORS = {
     "tag": N_("<{tag}> is not a tag Telegram accepts (use b, i, u, s, a, code)."),
@@ -195,6 +211,58 @@ class Composed:
     weekly: Weekly | None = None
     urgent: bool = False
     errors: list[Markup] = field(default_factory=list)
+    photo: str | None = None  # the kept upload's id (web.keep_import), shown by photo_page
+    photo_file: bytes | None = None
+
+
+def photo_type(data: bytes) -> str | None:
+    """image/jpeg or image/png by the file's first bytes (never by its name), else None."""
+    return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def with_photo(ctx: Ctx) -> bool:
+    """Whether the form comes with a photo: a file chosen, or one kept from the preview (the
+    live preview sends only `photo_chosen`, never the file)."""
+    form = ctx.form
+    assert form is not None
+    upload = form.get("photo")
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        return True
+    if form.get("photo_remove") == "1":
+        return False
+    return bool(form.get("photo_kept")) or form.get("photo_chosen") == "1"
+
+
+async def attach_photo(ctx: Ctx, composed: Composed, *, live: bool = False) -> None:
+    """The uploaded photo, checked and kept until the confirmation (a preview's page cannot
+    carry the file again: its id does); or the one kept from the preview."""
+    form, web, t = ctx.form, ctx.services.web, ctx.t
+    assert form is not None and web is not None
+    values = composed.values
+    kept = values.pop("photo_kept", "")
+    if values.get("photo_remove") == "1":
+        return
+    upload = form.get("photo")
+    if upload is not None and not isinstance(upload, str) and upload.filename:
+        data = await upload.read(PHOTO_LIMIT + 1)
+        if len(data) > PHOTO_LIMIT:
+            composed.errors.append(said(t, ERRORS["photo_size"], mb=PHOTO_LIMIT // 2**20))
+            return
+        kind = photo_type(data)
+        if kind is None:
+            composed.errors.append(said(t, ERRORS["photo_type"]))
+            return
+        kept = await web.keep_import(ctx.session.user_id, f"photo:{kind}", data)
+        composed.photo_file = data
+    elif not kept:
+        return
+    elif not live:
+        found = await web.peek_import(ctx.session.user_id, kept)
+        if found is None or not found[0].startswith("photo:"):
+            composed.errors.append(said(t, ERRORS["photo_gone"]))
+            return
+        composed.photo_file = found[1]
+    composed.photo = values["photo_kept"] = kept
 
 
 def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
@@ -210,6 +278,7 @@ def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
     values["entrance"] = [str(e) for e in form.getlist("entrance")]
     values["day"] = [str(d) for d in form.getlist("day")]
     composed = Composed(values)
+    photo = with_photo(ctx)
     for code in catalogs.supported:
         text = values.get(f"text_{code}", "").replace("\r\n", "\n").strip()
         values[f"text_{code}"] = text
@@ -227,6 +296,17 @@ def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
             reason = plain(t, FORMAT_ERRORS.get(exc.reason, FORMAT_ERRORS["stray"]), tag=exc.tag)
             composed.errors.append(
                 said(t, N_("The {language} text: {reason}"), language=name, reason=reason)
+            )
+            continue
+        if photo and (count := visible_length(text)) > CAPTION_LIMIT:
+            composed.errors.append(
+                said(
+                    t,
+                    ERRORS["caption"],
+                    language=name,
+                    limit=t.number(CAPTION_LIMIT),
+                    count=t.number(count),
+                )
             )
             continue
         composed.texts[code] = text
@@ -400,17 +480,13 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             **labels(ctx),
         )
 
-    async def compose_page(
-        ctx: Ctx,
-        composed: Composed | None,
-        *,
-        preview: bool = False,
-        status: int = 200,
-    ) -> Response:
+    async def preview_values(
+        ctx: Ctx, composed: Composed | None, found: list[Any], *, preview: bool
+    ) -> dict[str, Any]:
+        """What the preview fragment shows: each version as residents will see it and how
+        many it reaches (when asked and the form is right), else what to correct."""
         t = ctx.t
         catalogs = ctx.services.catalogs
-        found = await residences(ctx)
-        values = composed.values if composed else {"audience": "all", "when": "now"}
         previews: list[tuple[str, Markup, int]] = []
         reach = None
         when = None
@@ -423,26 +499,61 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
                 for code, text in composed.texts.items()
             ]
             when = when_text(t, composed.due_at, composed.weekly)
+        return {
+            "values": composed.values if composed else {"audience": "all", "when": "now"},
+            "photo": composed.photo if composed else None,
+            "photo_chosen": bool(composed and composed.values.get("photo_chosen") == "1"),
+            "photo_limit": PHOTO_LIMIT // 2**20,
+            "caption_limit": t.number(CAPTION_LIMIT),
+            "errors": composed.errors if composed else [],
+            "default": catalogs.default_locale,
+            "previews": previews,
+            "reach": reach,
+            "when": when,
+            "audience_words": (
+                audience_text(t, composed.audience, {r.id: r.name for r in found})
+                if composed
+                else ""
+            ),
+        }
+
+    async def compose_page(
+        ctx: Ctx,
+        composed: Composed | None,
+        *,
+        preview: bool = False,
+        status: int = 200,
+    ) -> Response:
+        t = ctx.t
+        found = await residences(ctx)
         return pages.render(
             "announcement.html",
             t,
             ctx=ctx,
             status=status,
-            values=values,
-            errors=composed.errors if composed else [],
             residences=found,
             topics=[(k, t._(TOPIC_LABELS[k])) for k in TOPICS],
             weekdays=[(i, t.weekday_name(i)) for i in range(7)],
-            default=catalogs.default_locale,
-            previews=previews,
-            reach=reach,
-            when=when,
             zone=str(t.tz),
-            audience_words=(
-                audience_text(t, composed.audience, {r.id: r.name for r in found})
-                if composed
-                else ""
-            ),
+            live=False,
+            **await preview_values(ctx, composed, found, preview=preview),
+            **labels(ctx),
+        )
+
+    @staff
+    async def live_preview(ctx: Ctx) -> Response:
+        """The preview fragment alone, for the composer's script as staff type: the same
+        reading, checks and rendering as the Preview button; nothing is stored."""
+        found = await residences(ctx)
+        composed = read_form(ctx, {r.id: tuple(r.entrances) for r in found})
+        await attach_photo(ctx, composed, live=True)
+        return pages.render(
+            "_announcement_preview.html",
+            ctx.t,
+            ctx=ctx,
+            status=400 if composed.errors else 200,
+            live=True,
+            **await preview_values(ctx, composed, found, preview=True),
             **labels(ctx),
         )
 
@@ -450,10 +561,25 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
     async def compose(ctx: Ctx) -> Response:
         return await compose_page(ctx, None)
 
+    async def submit(request: Request) -> Response:
+        # The size is checked before the form is read: a photo too big is refused unread.
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > PHOTO_LIMIT + 2**18:
+            return await too_big(request)
+        return await _submit(request)
+
     @staff
-    async def submit(ctx: Ctx) -> Response:
+    @unread
+    async def too_big(ctx: Ctx) -> Response:
+        composed = Composed({"audience": "all", "when": "now"})
+        composed.errors.append(said(ctx.t, ERRORS["photo_size"], mb=PHOTO_LIMIT // 2**20))
+        return await compose_page(ctx, composed, status=413)
+
+    @staff
+    async def _submit(ctx: Ctx) -> Response:
         found = {r.id: tuple(r.entrances) for r in await residences(ctx)}
         composed = read_form(ctx, found)
+        await attach_photo(ctx, composed)
         if composed.errors:
             return await compose_page(ctx, composed, status=400)
         assert ctx.form is not None
@@ -467,10 +593,15 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             urgent=composed.urgent,
             due_at=composed.due_at,
             weekly=composed.weekly,
+            photo_file=composed.photo_file,
         )
         author = ctx.session.user_id
         draft_id = await broadcasts.save_draft(author, None, draft)
         due = await broadcasts.confirm(draft_id)
+        if composed.photo is not None:  # the announcement holds it now
+            web = ctx.services.web
+            assert web is not None
+            await web.take_import(author, composed.photo)
         await ctx.audit(
             "announcement.confirm",
             id=f"#{draft_id}",
@@ -479,11 +610,23 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             audience=composed.audience.to_data(),
             weekly=composed.weekly.to_data() if composed.weekly else None,
             urgent=composed.urgent,
+            photo=len(composed.photo_file) if composed.photo_file else None,
         )
         ctx.services.wake_outbox()
         return RedirectResponse(
             f"{PREFIX}/announcements?done=created&id={draft_id}", status_code=303
         )
+
+    @staff
+    async def photo_page(ctx: Ctx) -> Response:
+        """A photo kept between the preview and the confirmation, for its staff member."""
+        web = ctx.services.web
+        assert web is not None
+        found = await web.peek_import(ctx.session.user_id, ctx.request.path_params["ident"])
+        if found is None or not found[0].startswith("photo:"):
+            return not_found(ctx)
+        kind = found[0].removeprefix("photo:")
+        return Response(found[1], media_type=kind, headers=dict(HEADERS))
 
     @staff
     async def cancel(ctx: Ctx) -> Response:
@@ -554,6 +697,8 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         Route("/announcements", listing, methods=["GET"]),
         Route("/announcements/new", compose, methods=["GET"]),
         Route("/announcements/new", submit, methods=["POST"]),
+        Route("/announcements/preview", live_preview, methods=["POST"]),
+        Route("/announcements/photo/{ident}", photo_page, methods=["GET"]),
         Route("/announcements/{aid}/cancel", cancel, methods=["POST"]),
         Route("/announcements/{aid}", report, methods=["GET"]),
     ]

@@ -1,5 +1,5 @@
-"""The back office's own rows: one-time login links and uploaded calendars awaiting a
-confirmation."""
+"""The back office's own rows: one-time login links and uploads (calendars, an announcement's
+photo) awaiting a confirmation."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ class WebLogin(Base):
 
 
 class PendingImport(Base):
-    """An .ics file or URL's bytes between the preview and the staff member's confirmation
-    (in the database, so any worker can apply it); deleted when applied or after a day."""
+    """An .ics file or URL's bytes, or an announcement's photo (`source` "photo:<type>"),
+    between the preview and the staff member's confirmation (in the database, so any worker
+    can apply it); deleted when applied or after a day."""
 
     __tablename__ = "web_imports"
 

@@ -1,4 +1,6 @@
-"""The back office's pages: a Starlette app under /web, rendered with Jinja2, no JavaScript.
+"""The back office's pages: a Starlette app under /web, rendered with Jinja2. Every page works
+without JavaScript; one small script of ours (static/compose.js, no other origin) adds the
+announcement composer's live preview.
 
 Every page and form goes through `staff_page`: the session cookie is read and checked (and the
 role asked again, bot/backoffice/staff.py) on each request; a POST without the session's CSRF
@@ -42,7 +44,8 @@ LANG_COOKIE = "bo_lang"
 RTL = frozenset({"ar", "he", "fa", "ur"})
 HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -12,6 +12,9 @@ import re
 from html.parser import HTMLParser
 
 STRAY = re.compile(r"<(?![A-Za-z/])")
+# What Telegram accepts, counted on the text residents see (tags read, in UTF-16 code units).
+TEXT_LIMIT = 4096  # a message
+CAPTION_LIMIT = 1024  # a photo's caption
 
 ALLOWED = frozenset(
     {
@@ -66,3 +69,21 @@ def check_html(text: str) -> None:
         raise FormatError(f"<{checker.open[-1]}> is never closed", "unclosed", checker.open[-1])
     if STRAY.search(text):
         raise FormatError("a '<' that is not a tag: write &lt; instead", "stray")
+
+
+class _Visible(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def visible_length(text: str) -> int:
+    """How long Telegram counts a checked text: what residents see, without the tags and
+    with `&amp;` as one character, in UTF-16 code units (an emoji may count two)."""
+    parser = _Visible()
+    parser.feed(text)
+    parser.close()
+    return len("".join(parser.parts).encode("utf-16-le")) // 2

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -39,6 +40,9 @@ class Announcement(Base):
     language: Mapped[str] = mapped_column(String(16))
     texts: Mapped[Any] = mapped_column(JSON)
     photo: Mapped[str | None] = mapped_column(String(255))  # a Telegram file_id
+    # A photo uploaded in the back office, until Telegram has it: the first recipient's copy
+    # uploads it, then its file_id goes to `photo` and this is emptied (migration 0012).
+    photo_file: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     audience: Mapped[Any] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import undefer
 
 from bot.broadcasts.audience import Audience
 from bot.broadcasts.models import Announcement, Delivery, Run
@@ -60,10 +61,13 @@ class Draft:
     texts: dict[str, str]  # language -> HTML
     language: str  # the version residents of other languages get
     audience: Audience
-    photo: str | None = None
+    photo: str | None = None  # a Telegram file_id (the bot's composer)
     urgent: bool = False
     due_at: datetime | None = None  # None: now
     weekly: Weekly | None = None
+    # A JPEG or PNG uploaded in the back office: given to Telegram with the first recipient's
+    # copy, whose file_id the others get (`Message.photo_file`, `photo_sent`).
+    photo_file: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ class Message:
     announcement_id: int
     texts: dict[str, str]
     language: str
-    photo: str | None
+    photo: str | None  # Telegram's file_id
+    photo_file: bytes | None = None  # the image itself, while Telegram has no file_id for it
 
     def text(self, lang: str) -> str:
         return self.texts.get(lang) or self.texts[self.language]
@@ -181,6 +186,7 @@ class BroadcastService:
             "language": draft.language,
             "texts": dict(draft.texts),
             "photo": draft.photo,
+            "photo_file": draft.photo_file,
             "audience": draft.audience.to_data(),
             "urgent": draft.urgent,
             "due_at": draft.due_at,
@@ -534,13 +540,25 @@ class BroadcastService:
             row = (
                 await session.execute(
                     select(Announcement)
+                    .options(undefer(Announcement.photo_file))
                     .join(Run, Run.announcement_id == Announcement.id)
                     .where(Run.id == run_id)
                 )
             ).scalar()
             if row is None:
                 return None
-            return Message(row.id, dict(row.texts), row.language, row.photo)
+            upload = None if row.photo else row.photo_file
+            return Message(row.id, dict(row.texts), row.language, row.photo, upload)
+
+    async def photo_sent(self, announcement_id: int, file_id: str) -> None:
+        """Telegram has the uploaded photo: its file_id from now on (later runs of a weekly
+        one too), and the image is no longer kept."""
+        async with self._db.session() as session:
+            await session.execute(
+                update(Announcement)
+                .where(Announcement.id == announcement_id)
+                .values(photo=file_id, photo_file=None)
+            )
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
         """Telegram's answers, in one transaction; residents who blocked the bot are marked."""

@@ -13,6 +13,7 @@ same way.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -40,10 +41,23 @@ class BulkApi:
 
     async def call(self, method: str, payload: dict[str, Any]) -> Any:
         """The call's `result`; Telegram's refusals as telegram.error exceptions."""
+        return await self._post(method, json=payload)
+
+    async def upload(
+        self, method: str, payload: dict[str, Any], field: str, data: bytes, filename: str
+    ) -> Any:
+        """The same with a file sent along (multipart/form-data), e.g. a photo's bytes."""
+        form = aiohttp.FormData()
+        for key, value in payload.items():
+            form.add_field(key, value if isinstance(value, str) else json.dumps(value))
+        form.add_field(field, data, filename=filename)
+        return await self._post(method, data=form)
+
+    async def _post(self, method: str, **body: Any) -> Any:
         await self.open()
         assert self._session is not None
         try:
-            async with self._session.post(self._url + method, json=payload) as response:
+            async with self._session.post(self._url + method, **body) as response:
                 status = response.status
                 try:
                     answer = await response.json(content_type=None)

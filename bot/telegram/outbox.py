@@ -25,6 +25,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -92,6 +94,7 @@ class OutboxSender:
         self._results: list[Outcome] = []
         self._flushed_at = time.monotonic()
         self._messages: dict[int, Message | None] = {}
+        self._uploads: dict[int, asyncio.Lock] = {}  # announcement id -> its photo's upload
         self.floods = 0  # 429s received
 
     @property
@@ -239,16 +242,8 @@ class OutboxSender:
         attempt = row.attempts
         while True:
             try:
-                if message.photo:
-                    sent = await self.api.call(
-                        "sendPhoto",
-                        {
-                            "chat_id": row.chat_id,
-                            "photo": message.photo,
-                            "caption": text,
-                            "parse_mode": ParseMode.HTML,
-                        },
-                    )
+                if message.photo or message.photo_file:
+                    sent = await self._send_photo(row, message, text)
                 else:
                     sent = await self.api.call(
                         "sendMessage",
@@ -283,6 +278,30 @@ class OutboxSender:
             except TelegramError as exc:
                 return self._count(_outcome(row, FAILED, error=exc.message))
             return self._count(_outcome(row, SENT, message_id=int(sent["message_id"])))
+
+    async def _send_photo(self, row: Claimed, message: Message, caption: str) -> Any:
+        """sendPhoto. A photo uploaded in the back office goes to Telegram once, with the
+        first recipient's copy (the others wait for it), then by the file_id Telegram gave."""
+        payload: dict[str, Any] = {
+            "chat_id": row.chat_id,
+            "caption": caption,
+            "parse_mode": ParseMode.HTML,
+        }
+        if message.photo is None:
+            async with self._uploads.setdefault(message.announcement_id, asyncio.Lock()):
+                message = self._messages.get(row.run_id) or message  # uploaded meanwhile?
+                if message.photo is None and message.photo_file is not None:
+                    sent = await self.api.upload(
+                        "sendPhoto", payload, "photo", message.photo_file, "photo"
+                    )
+                    file_id = str(sent["photo"][-1]["file_id"])
+                    self._messages[row.run_id] = replace(message, photo=file_id, photo_file=None)
+                    try:
+                        await self.service.photo_sent(message.announcement_id, file_id)
+                    except Exception:  # sent all the same; the next run uploads it again
+                        log.exception("outbox: the photo's file_id was not stored")
+                    return sent
+        return await self.api.call("sendPhoto", {**payload, "photo": message.photo})
 
     def _count(self, outcome: Outcome) -> Outcome:
         if self._on_delivery is not None:

@@ -5,16 +5,19 @@ delivery report with its chart and the households to reach on paper."""
 
 from __future__ import annotations
 
+import re
+import struct
+import zlib
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.backoffice.announcements import telegram_html
+from bot.backoffice.announcements import PHOTO_LIMIT, telegram_html
 from bot.broadcasts.models import Announcement
 from bot.broadcasts.service import SENT, Outcome
 from bot.staff.models import AuditEntry
 from tests.backoffice.conftest import Staff
-from tests.broadcasts.test_announce import residents
+from tests.broadcasts.test_announce import deliver, residents
 from tests.conftest import ADMIN_ID, Harness
 
 LANDY = "cite-du-landy-saint-denis"
@@ -127,6 +130,149 @@ async def test_bad_input_stores_nothing(staff: Staff, harness: Harness) -> None:
     assert await stored(harness) == 0
 
 
+async def test_the_live_preview_fragment(staff: Staff, harness: Harness) -> None:
+    """What the composer's script fetches as staff type: the preview alone (no page around
+    it), read, checked and rendered as the Preview button does; nothing is stored."""
+    await residents(harness, range(2001, 2004), lang="fr", residence=LANDY)
+    await residents(harness, [2011], lang="ar", residence=LANDY)
+    await staff.login(ADMIN_ID)
+    live = "/web/announcements/preview"
+    fragment = await staff.post(live, {**FORM, "action": ""})
+    assert fragment.status_code == 200, fragment.text
+    assert "<html" not in fragment.text and "<form" not in fragment.text
+    assert "4 résidents touchés" in fragment.text
+    assert '<div class="bubble" lang="fr" dir="auto"><b>Coupure d’eau</b> jeudi' in fragment.text
+    assert "<b>انقطاع المياه</b>" in fragment.text
+
+    # Bad HTML: what to correct, escaped; no preview.
+    bad = await staff.post(live, {**FORM, "text_fr": "<div>Coupure</div> <script>x()</script>"})
+    assert bad.status_code == 400
+    assert "&lt;div&gt; n’est pas une balise que Telegram accepte" in bad.text
+    assert "À corriger avant l’aperçu" in bad.text and 'role="status"' in bad.text
+    assert "<div>Coupure" not in bad.text and "<script>" not in bad.text
+    assert "bubble" not in bad.text
+    # No CSRF token, or a forged one: refused, nothing rendered.
+    for data in (FORM, {**FORM, "csrf": "forged"}):
+        refused = await staff.client.post(live, data=data)
+        assert refused.status_code == 403 and "bubble" not in refused.text
+    assert await stored(harness) == 0
+
+    # The page loads the script (ours, same origin) and allows only it.
+    page = await staff.client.get("/web/announcements/new")
+    assert '<script src="/web/static/compose.js" defer></script>' in page.text
+    assert 'data-live-preview="/web/announcements/preview"' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    script = await staff.client.get("/web/static/compose.js")
+    assert script.status_code == 200 and "data-live-preview" in script.text
+
+
+def png(width: int = 3, height: int = 2) -> bytes:
+    """A real PNG image (Telegram, and the stand-in, read its size)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(
+        b"\x00"
+        + b"".join(
+            bytes((40 + 180 * x // width, 90 + 100 * y // height, 150)) for x in range(width)
+        )
+        for y in range(height)
+    )
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_an_announcement_with_a_photo(staff: Staff, harness: Harness) -> None:
+    """A photo chosen in the composer: previewed, kept until the confirmation, then sent by
+    the outbox as a photo with each resident's text as its caption, given to Telegram once."""
+    await residents(harness, [2000], lang="fr", residence=LANDY)
+    harness.standin.faults.block(2000)  # the first copy fails: the next one uploads it
+    french = await residents(harness, [2001, 2002], lang="fr", residence=LANDY)
+    arabic = await residents(harness, [2011], lang="ar", residence=LANDY)
+    image = png()
+    await staff.login(ADMIN_ID)
+    page = await staff.post(
+        "/web/announcements/new", FORM, files={"photo": ("affiche.png", image, "image/png")}
+    )
+    assert page.status_code == 200, page.text
+    kept = re.search(r'name="photo_kept" value="([^"]+)"', page.text)
+    assert kept, page.text
+    photo_url = f"/web/announcements/photo/{kept.group(1)}"
+    assert f'<img class="bubble-photo" src="{photo_url}"' in page.text
+    shown = await staff.client.get(photo_url)
+    assert shown.status_code == 200 and shown.content == image
+    assert shown.headers["content-type"] == "image/png"
+    assert await stored(harness) == 0
+
+    # Confirm from the preview's page: the file is not sent again, its id is.
+    done = await staff.post(
+        "/web/announcements/new", {**FORM, "photo_kept": kept.group(1), "action": "confirm"}
+    )
+    assert done.status_code == 303, done.text
+    assert (await staff.client.get(photo_url)).status_code == 404  # no longer kept aside
+
+    await deliver(harness)
+    calls = harness.standin.calls_of("sendPhoto")
+    texts = [c for c in harness.standin.calls_of("sendMessage") if c["chat_id"] != ADMIN_ID]
+    assert len(calls) == 4 and texts == []  # (the author gets the delivery report)
+    uploads = [c for c in calls if str(c["photo"]).startswith("<file")]
+    # Given to Telegram once (after the blocked resident's copy failed, if it came first).
+    assert len([c for c in uploads if c["chat_id"] != 2000]) == 1
+    file_ids = {c["photo"] for c in calls} - {u["photo"] for u in uploads}
+    assert len(file_ids) == 1
+    assert harness.standin.file_bytes(file_ids.pop()) == image
+    for user in french:
+        [got] = user.messages
+        assert got["caption"] == "Coupure d’eau jeudi de 9h à 12h."
+        assert got["caption_entities"][0]["type"] == "bold"
+        assert got["photo"][-1]["width"] == 3
+    [got] = arabic[0].messages
+    assert got["caption"] == "انقطاع المياه يوم الخميس" and got["photo"]
+    async with harness.db.reading() as session:
+        photo, kept = (
+            await session.execute(select(Announcement.photo, Announcement.photo_file))
+        ).one()
+    assert photo and kept is None  # Telegram's file_id from now on; the image not kept
+
+
+async def test_a_photo_refused_with_a_reason(staff: Staff, harness: Harness) -> None:
+    await staff.login(ADMIN_ID)
+    new = "/web/announcements/new"
+    confirm = {**FORM, "action": "confirm"}
+    not_image = await staff.post(
+        new, confirm, files={"photo": ("x.png", b"GIF89a....", "image/png")}
+    )
+    assert not_image.status_code == 400
+    assert "La photo doit être une image JPEG ou PNG." in not_image.text
+    over = png() + b"\x00" * PHOTO_LIMIT  # just over: read, then refused
+    too_big = await staff.post(new, confirm, files={"photo": ("big.png", over, "image/png")})
+    assert too_big.status_code == 400 and "plus de 5 Mo" in too_big.text
+    huge = over + b"\x00" * 2**20  # far over: refused unread
+    too_big = await staff.post(new, confirm, files={"photo": ("big.png", huge, "image/png")})
+    assert too_big.status_code == 413 and "plus de 5 Mo" in too_big.text
+    long_caption = {**confirm, "text_fr": "<b>Eau</b> " + "x" * 1100}
+    caption = await staff.post(new, long_caption, files={"photo": ("p.png", png(), "image/png")})
+    assert caption.status_code == 400
+    assert "1 024 caractères au plus (il en a 1 104)" in caption.text.replace("\u202f", " ")
+    # The photo stays kept for the corrected form; without it, the same text is fine.
+    assert 'name="photo_kept"' in caption.text
+    without = await staff.post(new, {**long_caption, "action": "preview"})
+    assert without.status_code == 200
+    # The live preview knows a photo is chosen (its file is not sent along).
+    live = await staff.post("/web/announcements/preview", {**long_caption, "photo_chosen": "1"})
+    assert live.status_code == 400 and "1 104" in live.text.replace("\u202f", " ")
+    chosen = await staff.post("/web/announcements/preview", {**FORM, "photo_chosen": "1"})
+    assert chosen.status_code == 200 and "📷" in chosen.text
+    assert await stored(harness) == 0
+
+
 async def test_a_residents_session_gets_nothing(staff: Staff, harness: Harness) -> None:
     assert staff.services.web is not None
     assert await staff.services.web.login_link(1001) is None
@@ -144,10 +290,9 @@ async def test_a_residents_session_gets_nothing(staff: Staff, harness: Harness) 
     staff.client.cookies.set("bo_session", session)
     for path in ("/web/announcements", "/web/announcements/new"):
         assert (await staff.client.get(path)).status_code == 401
-    answer = await staff.client.post(
-        "/web/announcements/new", data={**FORM, "action": "confirm", "csrf": "x"}
-    )
-    assert answer.status_code == 401
+    for path in ("/web/announcements/new", "/web/announcements/preview"):
+        answer = await staff.client.post(path, data={**FORM, "action": "confirm", "csrf": "x"})
+        assert answer.status_code == 401 and "bubble" not in answer.text
     assert await stored(harness) == 0
 
 

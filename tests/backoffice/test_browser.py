@@ -19,12 +19,14 @@ from bot.backoffice.web import backoffice_app
 from bot.web import WebServer
 from handlers import announcements
 from tests.backoffice.conftest import SECRET
+from tests.backoffice.test_announcements import png
 from tests.broadcasts.test_announce import deliver, residents
 from tests.conftest import ADMIN_ID, ROOT, Harness
 from tests.events.helpers import ics
 from tests.events.test_events import open_events
 
 CHROMIUM = Path("/usr/bin/chromium")
+PHOTO = {"name": "affiche.png", "mimeType": "image/png", "buffer": png(320, 180)}
 SHOTS = ROOT / "docs" / "screenshots"
 ARGS = [
     "--no-sandbox",
@@ -227,3 +229,55 @@ async def test_compose_an_announcement_in_two_languages_and_read_its_report(
     await shot(page, "14-announcement-report")
     await page.set_viewport_size({"width": 390, "height": 800})
     await shot(page, "15-announcement-report-phone")
+
+
+async def test_the_preview_follows_the_typing(page: Any, harness: Harness) -> None:
+    """The composer's script: as staff type, the preview (checked and rendered by the server)
+    appears and follows the text, without submitting the form; a wrong tag is pointed out."""
+    first, _ = await residents(
+        harness, [3101, 3102], lang="fr", residence="cite-du-landy-saint-denis"
+    )
+    await log_in(page, harness)
+    await page.click("nav >> text=Annonces")
+    await page.click("text=Écrire une annonce")
+    form_url = page.url
+    assert await page.locator("section.preview").count() == 0
+    await page.locator("textarea[name=text_fr]").press_sequentially(
+        "<b>Ascenseur</b> en panne", delay=20
+    )
+    bubble = page.locator("#live-preview .bubble[lang=fr]")
+    await bubble.wait_for()
+    assert await page.inner_text("#live-preview .bubble[lang=fr] b") == "Ascenseur"
+    assert "2 résidents touchés" in await page.inner_text("#live-preview")
+    await page.locator("textarea[name=text_en]").press_sequentially(
+        "Lift <i>out</i> of order", delay=20
+    )
+    await page.locator("#live-preview .bubble[lang=en] i").wait_for()
+    await page.locator("textarea[name=text_fr]").press_sequentially(" <div>", delay=20)
+    await page.wait_for_selector("#live-preview >> text=À corriger avant l’aperçu")
+    assert "n’est pas une balise que Telegram accepte" in await page.inner_text("#live-preview")
+    await page.locator("textarea[name=text_fr]").press("Backspace")
+    for _ in range(5):
+        await page.locator("textarea[name=text_fr]").press("Backspace")
+    await page.locator("textarea[name=text_fr]").press_sequentially(" depuis ce matin.")
+    await page.locator("#live-preview .bubble[lang=fr]", has_text="depuis ce matin.").wait_for()
+    assert await bubble.inner_text() == "Ascenseur en panne depuis ce matin."
+    assert page.url == form_url  # never submitted
+    assert await harness.services.broadcasts.summaries() == []
+    await shot(page, "16-announcement-live-preview")
+
+    # A photo: the live preview marks it (the file itself goes with the form only); the
+    # Preview button uploads it and shows it above each caption.
+    await page.set_input_files("input[name=photo]", files=[PHOTO])
+    await page.locator("#live-preview .bubble[lang=fr] .bubble-photo.placeholder").wait_for()
+    async with page.expect_response("**/web/announcements/photo/*") as shown:
+        await page.click("button[value=preview]")
+    assert (await shown.value).status == 200
+    await page.locator("section.preview .bubble[lang=fr] img.bubble-photo").wait_for()
+    assert await page.locator("input[name=photo_kept]").count() == 1
+    await shot(page, "17-announcement-photo-preview")
+    await page.click("button[value=confirm]")
+    await page.wait_for_url("**/web/announcements?done=created*")
+    await deliver(harness)
+    [got] = first.messages
+    assert got["caption"] == "Ascenseur en panne depuis ce matin." and got["photo"]
