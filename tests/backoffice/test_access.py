@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.events.models import Event
 from tests.backoffice.conftest import Staff
 from tests.conftest import ADMIN_ID, Harness
+from tests.events.helpers import ics
 from tests.events.test_events import open_events
 
 FORM = {
@@ -163,6 +165,38 @@ async def test_a_10_mb_calendar_is_refused_unread(staff: Staff, harness: Harness
     )
     assert broken.status_code == 400 and "ne peut pas être lu" in broken.text
     assert await events(harness) == before
+
+
+async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Harness) -> None:
+    """An .ics URL (a venue's published agenda) gets the same preview as an uploaded file;
+    an address that answers 404 gets the reason, and nothing changes until "apply"."""
+    feed = ics(
+        "UID:url-test-1\r\nDTSTART;TZID=Europe/Paris:20261205T140000\r\n"
+        "DTEND;TZID=Europe/Paris:20261205T170000\r\nSUMMARY:Visite <b>du canal</b>\r\n"
+        "CATEGORIES:heritage\r\n"
+    )
+
+    async def agenda(_: web.Request) -> web.Response:
+        return web.Response(body=feed)
+
+    app = web.Application()
+    app.router.add_get("/agenda.ics", agenda)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await staff.login(ADMIN_ID)
+        before = await events(harness)
+        missing = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/none.ics"})
+        assert missing.status_code == 400 and "HTTP 404" in missing.text
+        answer = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/agenda.ics"})
+        assert answer.status_code == 200, answer.text[:300]
+        assert "Visite &lt;b&gt;du canal&lt;/b&gt;" in answer.text  # escaped, not bold
+        assert await events(harness) == before  # a preview changes nothing
+    finally:
+        await runner.cleanup()
 
 
 async def test_pages_speak_the_staff_members_language(staff: Staff) -> None:
