@@ -287,9 +287,6 @@ def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
             if code == default:
                 composed.errors.append(said(t, ERRORS["text"], language=name))
             continue
-        if len(text.encode("utf-16-le")) // 2 > TEXT_LIMIT:
-            composed.errors.append(said(t, ERRORS["too_long"], language=name))
-            continue
         try:
             check_html(text)
         except FormatError as exc:
@@ -297,6 +294,10 @@ def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
             composed.errors.append(
                 said(t, N_("The {language} text: {reason}"), language=name, reason=reason)
             )
+            continue
+        # Telegram counts what residents see, not the tags: as the caption check below.
+        if not photo and visible_length(text) > TEXT_LIMIT:
+            composed.errors.append(said(t, ERRORS["too_long"], language=name))
             continue
         if photo and (count := visible_length(text)) > CAPTION_LIMIT:
             composed.errors.append(

@@ -124,6 +124,14 @@ async def test_bad_input_stores_nothing(staff: Staff, harness: Harness) -> None:
     assert nobody.status_code == 400
     no_days = await staff.post("/web/announcements/new", {**FORM, "when": "weekly"})
     assert no_days.status_code == 400
+    # Telegram counts what residents see: 2,000 characters in 1,000 bold words are not too
+    # long (9,000 with the tags), 4,097 plain ones are.
+    bold = "<b>eau</b> " * 1000
+    assert (
+        await staff.post("/web/announcements/new", {**FORM, "text_fr": bold})
+    ).status_code == 200
+    too_long = await staff.post("/web/announcements/new", {**FORM, "text_fr": "e" * 4097})
+    assert too_long.status_code == 400 and "4 096" in too_long.text
     for data in ({**FORM, "action": "confirm"}, {**FORM, "action": "confirm", "csrf": "forged"}):
         refused = await staff.client.post("/web/announcements/new", data=data)
         assert refused.status_code == 403 and "rien n’a été modifié" in refused.text
