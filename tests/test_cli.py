@@ -233,3 +233,10 @@ def test_arabizi_everyday_verbs_are_understood(library, question: str, category:
     result = ask_json(library, question, "ar")
     assert result["decision"] != "out_of_scope"
     assert result["results"][0]["category"] == category
+
+
+def test_american_bins_are_bins(library) -> None:
+    """A "recycling cart" is the wheeled bin, not the "carte" of an ID-papers contact."""
+    result = ask_json(library, "What items can I place in my recycling cart?", "en")
+    assert result["decision"] != "out_of_scope"
+    assert result["results"][0]["category"] == "recycling.sorting"
