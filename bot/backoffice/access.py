@@ -4,10 +4,11 @@
   and its HMAC signature under WEB_SECRET. The nonce is stored with the user id: the link is
   valid 10 minutes and once (its row is marked used when redeemed). A link never logs in by
   being fetched (link previews): opening it shows a button, and pressing it (a POST) does.
-- The session cookie holds the user id, its expiry (12 h) and a random session id, signed the
-  same way; the CSRF token of every form is the HMAC of that session id. Every request reads
-  the cookie again and asks `is_staff` (bot/backoffice/staff.py): losing the role closes the
-  door at the next click, not in 12 hours.
+- The session cookie holds the user id, its expiry (12 h) and the session id (the used link's
+  nonce, whose row stays until the session ends), signed the same way; the CSRF token of every
+  form is the HMAC of that session id. Every request reads the cookie again, checks that the
+  session was not closed by logging out, and asks `is_staff` (bot/backoffice/staff.py): losing
+  the role or logging out closes the door at the next click, for a copied cookie too.
 - The secret is WEB_SECRET alone: nothing is derived from the bot's token.
 
 No Starlette here: the bot's /web handler uses it through the services.
@@ -85,7 +86,8 @@ class WebAccess:
         now = self._clock()
         nonce = _b64(secrets.token_bytes(18))
         async with self._db.session() as session:
-            await session.execute(delete(WebLogin).where(WebLogin.expires_at < now - LINK_TTL))
+            # A used link's row is its session: kept as long as the session may last.
+            await session.execute(delete(WebLogin).where(WebLogin.expires_at < now - SESSION_TTL))
             session.add(
                 WebLogin(nonce=nonce, user_id=user_id, created_at=now, expires_at=now + LINK_TTL)
             )
@@ -129,7 +131,7 @@ class WebAccess:
             user_id = row.user_id
         if not await self._is_staff(user_id):
             raise LoginError("not_staff")
-        return Session(user_id, _b64(secrets.token_bytes(12)), now + SESSION_TTL)
+        return Session(user_id, nonce, now + SESSION_TTL)
 
     # -- sessions and forms
 
@@ -149,9 +151,22 @@ class WebAccess:
             user_id, expires_at = int(user), datetime.fromtimestamp(int(expires), UTC)
         except (ValueError, OverflowError, OSError):
             return None
-        if expires_at <= self._clock() or not await self._is_staff(user_id):
+        if expires_at <= self._clock():
+            return None
+        async with self._db.reading() as session:
+            row = await session.get(WebLogin, session_id)
+        if row is None or row.user_id != user_id or row.closed_at is not None:
+            return None
+        if not await self._is_staff(user_id):
             return None
         return Session(user_id, session_id, expires_at)
+
+    async def close(self, session: Session) -> None:
+        """Log out: the session, and every copy of its cookie, ends now."""
+        async with self._db.session() as db:
+            row = await db.get(WebLogin, session.session_id)
+            if row is not None and row.closed_at is None:
+                row.closed_at = self._clock()
 
     def csrf(self, session: Session) -> str:
         return self._sign("csrf", session.session_id)

@@ -12,7 +12,9 @@ from bot.storage.base import Base, utcnow
 
 
 class WebLogin(Base):
-    """A login link's nonce: valid until `expires_at`, and once (`used_at`)."""
+    """A login link's nonce: valid until `expires_at`, and once (`used_at`). Once used, the
+    row is the session it opened, until the staff member logs out (`closed_at`) or it expires:
+    a copied cookie dies with the session it names."""
 
     __tablename__ = "web_logins"
 
@@ -21,6 +23,7 @@ class WebLogin(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
 
 class PendingImport(Base):

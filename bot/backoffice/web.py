@@ -263,6 +263,14 @@ def login_routes(pages: Pages) -> list[BaseRoute]:
         return response
 
     async def logout(request: Request) -> Response:
+        web = services.web
+        assert web is not None
+        session = await web.session(request.cookies.get(SESSION_COOKIE))
+        if session is not None:
+            form = await request.form(max_files=0, max_fields=5)
+            token = form.get("csrf")
+            if isinstance(token, str) and web.csrf_ok(session, token):
+                await web.close(session)
         response = RedirectResponse(f"{PREFIX}/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=PREFIX)
         return response

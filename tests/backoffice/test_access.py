@@ -90,6 +90,27 @@ async def test_forged_cookies_are_refused(staff: Staff) -> None:
         assert (await staff.client.get("/web/events")).status_code == 401
 
 
+async def test_logging_out_ends_every_copy_of_the_session(staff: Staff) -> None:
+    """A cookie copied before logging out (a shared office PC, a stolen cookie) opens nothing
+    after it; a cross-site post without the form's token does not log anyone out."""
+    await staff.login(ADMIN_ID)
+    copied = staff.client.cookies.get("bo_session")
+    token = await staff.csrf("/web/events")
+    answer = await staff.client.post("/web/logout", data={"csrf": "forged"})
+    assert answer.status_code == 303
+    staff.client.cookies.clear()
+    staff.client.cookies.set("bo_session", copied)
+    assert (await staff.client.get("/web/events")).status_code == 200  # still logged in
+    answer = await staff.client.post("/web/logout", data={"csrf": token})
+    assert answer.status_code == 303
+    staff.client.cookies.clear()
+    staff.client.cookies.set("bo_session", copied)
+    assert (await staff.client.get("/web/events")).status_code == 401
+    staff.client.cookies.clear()
+    await staff.login(ADMIN_ID)  # a new link opens a new session
+    assert (await staff.client.get("/web/events")).status_code == 200
+
+
 async def test_posts_without_csrf_change_nothing(staff: Staff, harness: Harness) -> None:
     await staff.login(ADMIN_ID)
     before = await events(harness)
