@@ -253,8 +253,20 @@ async def expand(residents: int, folder: Path) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "rows": backlog,
-        "process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "process_peak_mb": own_peak_mb(),
     }
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory. Linux's ru_maxrss survives exec, so a process
+    started by a big one reports its parent's peak; VmHWM belongs to the process's own memory."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def expand_apart(residents: int, folder: Path) -> dict[str, Any]:
