@@ -91,6 +91,7 @@ ERRORS = {
 }
 FORMAT_ERRORS = {
     "tag": N_("<{tag}> is not a tag Telegram accepts (use b, i, u, s, a, code)."),
+    "attribute": N_("Telegram does not accept {attribute} on <{tag}>: remove it."),
     "href": N_('A link <a> needs an address: <a href="https://…">text</a>.'),
     "closes": N_("</{tag}> closes nothing open at that place."),
     "unclosed": N_("<{tag}> is never closed."),
@@ -290,7 +291,12 @@ def read_form(ctx: Ctx, residences: dict[str, tuple[str, ...]]) -> Composed:
         try:
             check_html(text)
         except FormatError as exc:
-            reason = plain(t, FORMAT_ERRORS.get(exc.reason, FORMAT_ERRORS["stray"]), tag=exc.tag)
+            reason = plain(
+                t,
+                FORMAT_ERRORS.get(exc.reason, FORMAT_ERRORS["stray"]),
+                tag=exc.tag,
+                attribute=exc.attribute,
+            )
             composed.errors.append(
                 said(t, N_("The {language} text: {reason}"), language=name, reason=reason)
             )

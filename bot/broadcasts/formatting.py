@@ -22,17 +22,28 @@ ALLOWED = frozenset(
         "span", "tg-spoiler", "tg-emoji", "blockquote",
     }
 )  # fmt: skip
+# The attributes Telegram reads, per tag; any other is refused rather than passed on (a staff
+# member's text is shown as HTML in the back office's preview too).
+ATTRIBUTES = {
+    "a": {"href"},
+    "span": {"class"},
+    "code": {"class"},
+    "tg-emoji": {"emoji-id"},
+    "blockquote": {"expandable"},
+}
+LINK_SCHEMES = ("http://", "https://", "tg://", "mailto:")
 
 
 class FormatError(ValueError):
     """Why Telegram would refuse the text, in words staff understand. `reason` names the
-    problem for a translated message ("tag", "href", "closes", "unclosed", "stray",
-    "empty"), `tag` the tag concerned if any."""
+    problem for a translated message ("tag", "attribute", "href", "closes", "unclosed",
+    "stray", "empty"), `tag` the tag concerned if any, `attribute` the attribute."""
 
-    def __init__(self, message: str, reason: str = "", tag: str = "") -> None:
+    def __init__(self, message: str, reason: str = "", tag: str = "", attribute: str = "") -> None:
         super().__init__(message)
         self.reason = reason
         self.tag = tag
+        self.attribute = attribute
 
 
 class _Checker(HTMLParser):
@@ -45,8 +56,15 @@ class _Checker(HTMLParser):
             raise FormatError(
                 f"<{tag}> is not a tag Telegram accepts (use b, i, u, s, a, code)", "tag", tag
             )
-        if tag == "a" and not dict(attrs).get("href"):
-            raise FormatError("a link <a> needs an href", "href", "a")
+        for name, _value in attrs:
+            if name not in ATTRIBUTES.get(tag, ()):
+                raise FormatError(
+                    f"Telegram does not accept {name} on <{tag}>", "attribute", tag, name
+                )
+        if tag == "a" and not (dict(attrs).get("href") or "").strip().lower().startswith(
+            LINK_SCHEMES
+        ):
+            raise FormatError("a link <a> needs an http(s) href", "href", "a")
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:

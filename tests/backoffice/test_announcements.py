@@ -107,6 +107,18 @@ async def test_bad_input_stores_nothing(staff: Staff, harness: Harness) -> None:
     assert invalid.status_code == 400
     assert "&lt;div&gt; n’est pas une balise que Telegram accepte" in invalid.text
     assert "<div>Coupure" not in invalid.text  # shown back escaped, in its textarea
+    # Only the attributes Telegram reads, and links to web addresses: nothing that would run
+    # in the preview, nothing Telegram would refuse.
+    handler = await staff.post(
+        "/web/announcements/new", {**FORM, "text_fr": '<b onclick="alert(1)">Coupure</b>'}
+    )
+    assert handler.status_code == 400
+    assert "Telegram n’accepte pas onclick sur &lt;b&gt;" in handler.text
+    assert 'onclick="alert(1)"' not in handler.text
+    script_link = await staff.post(
+        "/web/announcements/new", {**FORM, "text_fr": '<a href="javascript:alert(1)">ici</a>'}
+    )
+    assert script_link.status_code == 400 and "a besoin d’une adresse" in script_link.text
     unclosed = await staff.post("/web/announcements/new", {**FORM, "text_ar": "<b>انقطاع"})
     assert unclosed.status_code == 400 and "&lt;b&gt; n’est jamais fermée" in unclosed.text
     past = await staff.post(
