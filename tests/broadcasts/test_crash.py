@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -68,6 +69,14 @@ async def run_bot(standin: BotAPIStandin, url: str) -> asyncio.subprocess.Proces
     return await run_process(env, log=False)
 
 
+async def until(ready: Callable[[], bool], seconds: float) -> None:
+    """Poll a condition on many chats at once (the bot runs in another process)."""
+    for _ in range(int(seconds / 0.05)):
+        if ready():
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_killed_mid_delivery_every_resident_gets_it_once_or_within_the_bound(
     standin: BotAPIStandin, tmp_path: Path
 ) -> None:
@@ -81,10 +90,7 @@ async def test_killed_mid_delivery_every_resident_gets_it_once_or_within_the_bou
 
     first = await run_bot(standin, url)
     try:
-        for _ in range(600):
-            if delivered() >= RECIPIENTS // 4:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: delivered() >= RECIPIENTS // 4, 30)
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -93,10 +99,7 @@ async def test_killed_mid_delivery_every_resident_gets_it_once_or_within_the_bou
 
     second = await run_bot(standin, url)
     try:
-        for _ in range(1200):
-            if delivered() == RECIPIENTS:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: delivered() == RECIPIENTS, 60)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()
@@ -122,10 +125,7 @@ async def test_a_redeploy_mid_delivery_loses_nothing_and_sends_nothing_twice(
         return sum(1 for u in users if u.sent_count)
 
     first = await run_bot(standin, url)
-    for _ in range(600):
-        if delivered() >= RECIPIENTS // 4:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: delivered() >= RECIPIENTS // 4, 30)
     stopping = asyncio.get_running_loop().time()
     first.send_signal(signal.SIGTERM)
     await asyncio.wait_for(first.wait(), 10)
@@ -134,10 +134,7 @@ async def test_a_redeploy_mid_delivery_loses_nothing_and_sends_nothing_twice(
 
     second = await run_bot(standin, url)
     try:
-        for _ in range(1200):
-            if delivered() == RECIPIENTS:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: delivered() == RECIPIENTS, 60)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()
