@@ -309,12 +309,11 @@ def calibrate(
 def folds(content: ContentSet, languages: tuple[str, ...], default: str) -> None:
     """Ungated top-1 on each fold of the example questions, asked of the content without it;
     then the whole decision on the same questions (refusals, out-of-scope topics)."""
-    from bot.answers.search import SearchIndex, is_out_of_scope_topic
+    from bot.answers.search import is_out_of_scope_topic
 
     right: dict[str, list[bool]] = defaultdict(list)
     gated: list[tuple[Question, Prediction]] = []
     for without, asked in fold_sets(content):
-        index = SearchIndex(without, languages, default)
         held = Answerer(without, languages, default)
         for q in asked:
             answer = held.answer(q.q, q.lang)
@@ -323,7 +322,9 @@ def folds(content: ContentSet, languages: tuple[str, ...], default: str) -> None
             )
             if q.category is None:
                 continue
-            found = [m for m in index.search(q.q, (q.lang,)) if not is_out_of_scope_topic(m.entry)]
+            found = [
+                m for m in held.index.search(q.q, (q.lang,)) if not is_out_of_scope_topic(m.entry)
+            ]
             right[q.lang].append(bool(found) and found[0].entry.category == q.category)
     every = [ok for rows in right.values() for ok in rows]
     share = sum(every) / len(every)
