@@ -20,3 +20,24 @@ def test_an_arabic_word_is_found_without_its_clitics(library) -> None:
     for word in ("وبالكهرباء", "والفواتير"):
         [(_, stems)] = arabic.query(word, fuzzy=False)
         assert stems, word
+
+
+def test_candidates_of_one_category_outvote_a_lone_leader() -> None:
+    """Two toilet entries just behind a leaks entry: a toilet entry leads. A lone leader well
+    ahead keeps its place."""
+    from bot.answers.content import Entry
+    from bot.answers.search import Match, supported
+
+    def match(id_: str, category: str, score: float) -> Match:
+        return Match(Entry(id_, "entry", category, None, {}), "en", score, 0.5)
+
+    leaks = match("leaks", "water.leaks", 20.0)
+    cistern = match("cistern", "water.toilet", 19.0)
+    flush = match("flush", "water.toilet", 18.0)
+    assert [m.entry.id for m in supported([leaks, cistern, flush])] == [
+        "cistern",
+        "flush",
+        "leaks",
+    ]
+    far_ahead = match("leaks", "water.leaks", 40.0)
+    assert supported([far_ahead, cistern, flush])[0] is far_ahead
