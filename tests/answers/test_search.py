@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bot.answers.content import Entry
+from bot.answers.search import Match, supported
+
 
 def test_a_typo_is_corrected_but_a_common_word_is_left_alone(library) -> None:
     """A typo of a content word finds it; a common word of the language that the content does
@@ -25,8 +28,6 @@ def test_an_arabic_word_is_found_without_its_clitics(library) -> None:
 def test_candidates_of_one_category_outvote_a_lone_leader() -> None:
     """Two toilet entries just behind a leaks entry: a toilet entry leads. A lone leader well
     ahead keeps its place."""
-    from bot.answers.content import Entry
-    from bot.answers.search import Match, supported
 
     def match(id_: str, category: str, score: float) -> Match:
         return Match(Entry(id_, "entry", category, None, {}), "en", score, 0.5)
