@@ -276,7 +276,7 @@ def broken_copy(tmp_path: Path) -> Path:
     data["numbers"][0]["number"] = "15a"
     gas = next(e for e in data["emergencies"] if e["id"] == "gas")
     gas["numbers"].append("grdf")
-    gas["triggers"]["fr"].append("odeur ja*vel")
+    gas["triggers"]["fr"].insert(0, "odeur ja*vel")
     del gas["text"]["ar"]
     gas["text"]["pt"]["tilte"] = gas["text"]["pt"].pop("title")
     suicide = next(e for e in data["emergencies"] if e["id"] == "suicide")
@@ -292,7 +292,7 @@ def test_a_broken_emergencies_file_is_reported_with_file_entry_and_field(tmp_pat
     text = "\n".join(caught.value.problems)
     assert "content/emergencies.yaml: number samu: number: String should match" in text
     assert "content/emergencies.yaml: emergency gas: numbers.3: unknown number 'grdf'" in text
-    assert "emergency gas: triggers.fr.4: 'odeur ja*vel': '*' goes only at the start" in text
+    assert "emergency gas: triggers.fr.1: 'odeur ja*vel': '*' goes only at the start" in text
     # A language other than French missing is a warning: a language being added is not refused.
     assert "emergency gas: text.ar: not translated yet" in "\n".join(caught.value.warnings)
     assert "emergency gas: text.pt.tilte: unknown field" in text
