@@ -284,8 +284,14 @@ class LanguageIndex:
             stems: set[str] = set()
             for raw_word, word in expansion:
                 stem = self.surface.get(word) or self.analyzer.stem(word)
-                if stem not in self.docs.idf and self.lang == "ar":
-                    stem = self._arabic_reading(word) or stem
+                if self.lang == "ar":
+                    # The stemmer is not consistent ("رمي" gives "رم", "رميها" gives "رمي"):
+                    # the first shorter reading the content knows stands for the word too.
+                    reading = self._arabic_reading(word)
+                    if stem not in self.docs.idf:
+                        stem = reading or stem
+                    elif reading:
+                        stems.add(reading)
                 if stem not in self.docs.idf and fuzzy and len(word) >= MIN_FUZZY_LENGTH:
                     corrected = None if self._real_word(raw_word) else self._correct(word)
                     stem = self.surface[corrected] if corrected else stem
