@@ -160,7 +160,7 @@ class Answerer:
             kind = self.courtesy.kind(text, lang)
             if kind != GREETING:
                 return Answer(question, lang, detection.lang, ANSWER, courtesy=kind)
-        in_scope = [m for m in matches if not is_out_of_scope_topic(m.entry)]
+        in_scope = varied([m for m in matches if not is_out_of_scope_topic(m.entry)])
         return Answer(question, lang, detection.lang, decision, in_scope, topic)
 
     def matches(self, text: str, detection: Detection) -> list[Match]:
@@ -237,3 +237,16 @@ class Answerer:
     def contact(self, lang: str) -> str:
         contacts = self.content.default_contact
         return contacts.get(lang) or contacts.get(self.default_locale) or ""
+
+
+def varied(matches: list[Match]) -> list[Match]:
+    """The best match of each category first, in order, then the others: the guesses offered
+    when unsure (and the other answers) should be different ideas, not three cards on one
+    subject once the ranking has let a category's entries vote for it."""
+    seen: set[str] = set()
+    first: list[Match] = []
+    rest: list[Match] = []
+    for match in matches:
+        (rest if match.entry.category in seen else first).append(match)
+        seen.add(match.entry.category)
+    return first + rest

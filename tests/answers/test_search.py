@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.answers.answering import varied
 from bot.answers.content import Entry
 from bot.answers.search import Match, supported
 
@@ -42,3 +43,15 @@ def test_candidates_of_one_category_outvote_a_lone_leader() -> None:
     ]
     far_ahead = match("leaks", "water.leaks", 40.0)
     assert supported([far_ahead, cistern, flush])[0] is far_ahead
+
+
+def test_the_guesses_are_different_ideas() -> None:
+    """Once a category's entries have voted it first, the guesses still show the runner-up
+    category second, not the third card on the same subject."""
+
+    def match(id_: str, category: str, score: float) -> Match:
+        return Match(Entry(id_, "entry", category, None, {}), "en", score, 0.5)
+
+    cistern, flush = match("cistern", "water.toilet", 19.0), match("flush", "water.toilet", 18.0)
+    leaks = match("leaks", "water.leaks", 17.0)
+    assert [m.entry.id for m in varied([cistern, flush, leaks])] == ["cistern", "leaks", "flush"]
