@@ -160,6 +160,7 @@ def main() -> None:
     tuning = load(DATA / "emergencies.jsonl")
     heldout = load(DATA / "emergencies_test.jsonl")
     real = load_real(DATA / "real" / "dev.jsonl")
+    real_test = load_real(DATA / "real" / "test.jsonl")
     everyday = [
         *load(DATA / "questions.jsonl"),
         *load(DATA / "heldout.jsonl"),
@@ -173,6 +174,12 @@ def main() -> None:
         args.show_heldout,
     )
     evaluate("real-world dev set (bench/data/real/dev.jsonl)", real, detector, args.show)
+    evaluate(
+        "real-world test set, never tuned on (bench/data/real/test.jsonl)",
+        real_test,
+        detector,
+        args.show_heldout,
+    )
     evaluate(
         "everyday question sets (questions, heldout, unrelated)", everyday, detector, args.show
     )
