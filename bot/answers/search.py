@@ -5,6 +5,9 @@ Two views of each entry (and each out-of-scope topic) are scored with BM25 and a
   count most, then example questions, then the answer and its detail;
 - its passages (the title, each example question, the keywords), the best one counting: a
   resident's question often mirrors one example question closely.
+A plainer BM25 over each entry's whole text lifts the leading candidates, and those candidates
+then vote for their category (`supported`): several entries of one subject agreeing outweigh
+one entry's lucky wording.
 Queries get synonym expansion (content/synonyms.yaml; a word mapped to nothing, such as a
 greeting, is dropped) and typo correction against the language's vocabulary (rapidfuzz). The
 index is built in memory at start-up: a search touches no database and no disk.
