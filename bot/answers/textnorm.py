@@ -142,8 +142,8 @@ def _without_article(word: str) -> str:
 # "بارتفاع" (with the rise), "لترشيد" (for saving), "تسريبات" (leaks), "واصلاحها" (and fixing
 # it). The stemmer leaves many of these whole; a question's word unknown to the content is
 # tried again without them (spoken forms too: the Egyptian future "ه", the Maghrebi present
-# "كي", the negation "ما...ش").
-ARABIC_PROCLITICS = ("و", "ف", "ب", "ل", "ك", "ه", "كي", "ما")
+# "كي", the negation "ما...ش"; the first person's "أ", so common in questions: "أفرز" is "فرز").
+ARABIC_PROCLITICS = ("و", "ف", "ب", "ل", "ك", "ه", "كي", "ما", "ا")
 ARABIC_ENCLITICS = ("ات", "ها", "هم", "هن", "كم", "نا", "ين", "ون", "ية", "ه", "ة", "ي", "ش", "و")
 
 
