@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     events_refresh_minutes: int = Field(
         default=60, ge=5, le=24 * 60, alias="EVENTS_REFRESH_MINUTES"
     )
+    # The back office imports calendars from public addresses only: never the server's own
+    # network (loopback, private ranges, link-local such as cloud metadata), where a staff
+    # account must not be able to reach. True allows them (an intranet agenda; the tests).
+    web_import_private: bool = Field(default=False, alias="WEB_IMPORT_PRIVATE")
 
     # Privacy: profiles of residents inactive this long, and questions older than this, are
     # deleted by a daily job.

@@ -371,7 +371,8 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
                 data = await upload.read(MAX_ICS + 1)
                 source = f"web:{upload.filename}"[:200]
             elif url.startswith(("http://", "https://")):
-                data = await read_source(url)
+                private = ctx.services.settings.web_import_private
+                data = await read_source(url, public_only=not private)
                 source = url
             else:
                 return import_error(ctx, ctx.t._("Choose an .ics file or give its address."))

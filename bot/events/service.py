@@ -11,6 +11,7 @@ imports of the same occurrence.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -154,23 +155,73 @@ def source_name(location: str) -> str:
     return str(Path(location.removeprefix("file://")).expanduser().resolve())
 
 
-async def read_source(location: str, *, timeout: float = 30.0) -> bytes:
-    """The bytes of a feed: an http(s) URL or a file path. Raises ics.FeedError."""
+MAX_REDIRECTS = 5
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+class _PublicResolver:
+    """aiohttp's resolver, refusing a name that resolves to a non-public address."""
+
+    def __init__(self) -> None:
+        import aiohttp
+
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[dict[str, Any]]:
+        found = await self._inner.resolve(host, port, family)
+        if not found or not all(_public(entry["host"]) for entry in found):
+            raise ics.FeedError(f"{host}: a private network address, not allowed")
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _public(address: str) -> bool:
+    """An address on the internet at large, not the server's own networks."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+async def read_source(location: str, *, timeout: float = 30.0, public_only: bool = False) -> bytes:
+    """The bytes of a feed: an http(s) URL or a file path. Raises ics.FeedError.
+
+    `public_only` (addresses typed by staff): every host, redirects included, must resolve
+    to public addresses only, checked on the addresses actually connected to (a name that
+    resolves to 127.0.0.1 or 169.254.169.254 is refused, whatever it is called)."""
     if location.startswith(("http://", "https://")):
         import aiohttp
+        from yarl import URL
 
         try:
             client_timeout = aiohttp.ClientTimeout(total=timeout)
-            async with (
-                aiohttp.ClientSession(timeout=client_timeout) as http,
-                http.get(location) as response,
-            ):
-                if response.status != 200:
-                    raise ics.FeedError(f"{location}: HTTP {response.status}")
-                data = await response.content.read(ics.MAX_BYTES + 1)
+            connector = aiohttp.TCPConnector(resolver=_PublicResolver()) if public_only else None
+            async with aiohttp.ClientSession(timeout=client_timeout, connector=connector) as http:
+                url = location
+                for _ in range(MAX_REDIRECTS + 1):
+                    host = URL(url).host or ""
+                    if public_only and _is_ip(host) and not _public(host):
+                        raise ics.FeedError(f"{url}: a private network address, not allowed")
+                    async with http.get(url, allow_redirects=False) as response:
+                        target = response.headers.get("Location")
+                        if response.status in (301, 302, 303, 307, 308) and target:
+                            url = str(response.url.join(URL(target)))
+                            continue
+                        if response.status != 200:
+                            raise ics.FeedError(f"{location}: HTTP {response.status}")
+                        return await response.content.read(ics.MAX_BYTES + 1)
+                raise ics.FeedError(f"{location}: too many redirects")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ics.FeedError(f"{location}: cannot be fetched ({type(exc).__name__})") from None
-        return data
     path = Path(location.removeprefix("file://")).expanduser()
     try:
         return await asyncio.to_thread(path.read_bytes)

@@ -190,7 +190,8 @@ async def test_a_10_mb_calendar_is_refused_unread(staff: Staff, harness: Harness
 
 async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Harness) -> None:
     """An .ics URL (a venue's published agenda) gets the same preview as an uploaded file;
-    an address that answers 404 gets the reason, and nothing changes until "apply"."""
+    an address that answers 404 gets the reason, and nothing changes until "apply". An
+    address on the server's own network is refused unless WEB_IMPORT_PRIVATE allows it."""
     feed = ics(
         "UID:url-test-1\r\nDTSTART;TZID=Europe/Paris:20261205T140000\r\n"
         "DTEND;TZID=Europe/Paris:20261205T170000\r\nSUMMARY:Visite <b>du canal</b>\r\n"
@@ -207,9 +208,17 @@ async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Ha
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = harness.services.settings
     try:
         await staff.login(ADMIN_ID)
         before = await events(harness)
+        # By default the server's own network is out of reach, by address or by name.
+        for url in (f"http://127.0.0.1:{port}/agenda.ics", f"http://localhost:{port}/agenda.ics"):
+            refused = await staff.post("/web/import", {"url": url})
+            assert refused.status_code == 400, url
+            assert "private network address, not allowed" in refused.text, url
+        # An intranet agenda (here, the test's server) needs WEB_IMPORT_PRIVATE.
+        harness.services.settings = settings.model_copy(update={"web_import_private": True})
         missing = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/none.ics"})
         assert missing.status_code == 400 and "HTTP 404" in missing.text
         answer = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/agenda.ics"})
@@ -217,6 +226,7 @@ async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Ha
         assert "Visite &lt;b&gt;du canal&lt;/b&gt;" in answer.text  # escaped, not bold
         assert await events(harness) == before  # a preview changes nothing
     finally:
+        harness.services.settings = settings
         await runner.cleanup()
 
 
