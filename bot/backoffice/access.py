@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.backoffice.models import PendingImport, WebLogin
 from bot.clock import Clock, system_clock
@@ -192,28 +193,24 @@ class WebAccess:
 
     async def peek_import(self, user_id: int, ident: str) -> tuple[str, bytes] | None:
         """The kept file (kept still), only for who uploaded it, within a day."""
-        now = self._clock()
         async with self._db.reading() as session:
-            row = await session.scalar(
-                select(PendingImport).where(
-                    PendingImport.id == ident, PendingImport.user_id == user_id
-                )
-            )
-            if row is None or row.created_at < now - IMPORT_TTL:
-                return None
-            return row.source, bytes(row.data)
+            row = await self._kept(session, user_id, ident)
+            return None if row is None else (row.source, bytes(row.data))
 
     async def take_import(self, user_id: int, ident: str) -> tuple[str, bytes] | None:
         """The kept file (and forget it), only for who uploaded it, within a day."""
-        now = self._clock()
         async with self._db.session() as session:
-            row = await session.scalar(
-                select(PendingImport).where(
-                    PendingImport.id == ident, PendingImport.user_id == user_id
-                )
-            )
-            if row is None or row.created_at < now - IMPORT_TTL:
+            row = await self._kept(session, user_id, ident)
+            if row is None:
                 return None
             found = (row.source, bytes(row.data))
             await session.delete(row)
             return found
+
+    async def _kept(self, session: AsyncSession, user_id: int, ident: str) -> PendingImport | None:
+        row = await session.scalar(
+            select(PendingImport).where(PendingImport.id == ident, PendingImport.user_id == user_id)
+        )
+        if row is None or row.created_at < self._clock() - IMPORT_TTL:
+            return None
+        return row

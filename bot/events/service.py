@@ -158,12 +158,18 @@ def source_name(location: str) -> str:
 MAX_REDIRECTS = 5
 
 
-def _is_ip(host: str) -> bool:
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host is written as, if it is one (aiohttp connects to it unresolved)."""
     try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _public(host: str) -> bool:
+    """An address on the internet at large, not the server's own networks."""
+    address = _address(host)
+    return address is not None and address.is_global
 
 
 class _PublicResolver:
@@ -184,14 +190,6 @@ class _PublicResolver:
         await self._inner.close()
 
 
-def _public(address: str) -> bool:
-    """An address on the internet at large, not the server's own networks."""
-    try:
-        return ipaddress.ip_address(address.split("%", 1)[0]).is_global
-    except ValueError:
-        return False
-
-
 async def read_source(location: str, *, timeout: float = 30.0, public_only: bool = False) -> bytes:
     """The bytes of a feed: an http(s) URL or a file path. Raises ics.FeedError.
 
@@ -209,7 +207,7 @@ async def read_source(location: str, *, timeout: float = 30.0, public_only: bool
                 url = location
                 for _ in range(MAX_REDIRECTS + 1):
                     host = URL(url).host or ""
-                    if public_only and _is_ip(host) and not _public(host):
+                    if public_only and _address(host) is not None and not _public(host):
                         raise ics.FeedError(f"{url}: a private network address, not allowed")
                     async with http.get(url, allow_redirects=False) as response:
                         target = response.headers.get("Location")
