@@ -10,16 +10,17 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.backoffice.web import PREFIX, Ctx, Pages, parse_local, unread
-from bot.events.data import EVENT_KINDS, POPUP, EventView
+from bot.events.data import EVENT_KINDS, POPUP, EventView, Remark
 from bot.events.editing import KINDS, EditError, EventForm
 from bot.events.ics import FeedError
 from bot.events.service import WEB, read_source
-from bot.i18n import N_
+from bot.i18n import HTML, N_, Translator
 
 PAGE = 50
 # The calendar shows this many events a day, then a link to the rest ("+3").
@@ -52,6 +53,11 @@ ERRORS = {
     "number": N_("The price and the capacity are numbers."),
 }
 assert set(EVENT_KINDS) <= set(KIND_NAMES)
+
+
+def said(t: Translator, remark: Remark) -> HTML:
+    """An import's remark in the staff member's language (its values escaped)."""
+    return HTML(t._(remark.message, **remark.values))
 
 
 def _residence_filter(request: Request) -> str | None:
@@ -340,8 +346,14 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         return pages.render("import.html", ctx.t, ctx=ctx, error=None, max_mb=MAX_ICS // 2**20)
 
     def import_error(ctx: Ctx, message: str, status: int = 400) -> Response:
+        """`message`: the translator's sentence, whose values it has escaped already."""
         return pages.render(
-            "import.html", ctx.t, ctx=ctx, status=status, error=message, max_mb=MAX_ICS // 2**20
+            "import.html",
+            ctx.t,
+            ctx=ctx,
+            status=status,
+            error=Markup(message),
+            max_mb=MAX_ICS // 2**20,
         )
 
     async def preview(request: Request) -> Response:
@@ -387,11 +399,18 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             preview = await ctx.services.events.preview_feed(data, source)
         except FeedError as exc:
             return import_error(
-                ctx, ctx.t._("This calendar cannot be read: {reason}", reason=str(exc))
+                ctx,
+                ctx.t._("This calendar cannot be read: {reason}", reason=said(ctx.t, exc.remark)),
             )
         ident = await web.keep_import(ctx.session.user_id, source, data)
         return pages.render(
-            "preview.html", ctx.t, ctx=ctx, preview=preview, ident=ident, source=source
+            "preview.html",
+            ctx.t,
+            ctx=ctx,
+            preview=preview,
+            ident=ident,
+            source=source,
+            remarks=[said(ctx.t, r) for r in preview.skipped + preview.notes],
         )
 
     @staff
@@ -408,7 +427,8 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             report = await ctx.services.events.import_feed(data, source)
         except FeedError as exc:
             return import_error(
-                ctx, ctx.t._("This calendar cannot be read: {reason}", reason=str(exc))
+                ctx,
+                ctx.t._("This calendar cannot be read: {reason}", reason=said(ctx.t, exc.remark)),
             )
         await ctx.audit(
             "events.import",

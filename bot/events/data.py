@@ -13,6 +13,19 @@ SCHEDULED, CANCELLED, POSTPONED = "scheduled", "cancelled", "postponed"
 EVENT_KINDS = ("museum", "heritage_tour", "workshop", "other")
 
 
+class Remark(str):
+    """A line of an import's report: English as a string (logs, the CLI), and its gettext
+    message id and values, so that the back office shows it in each staff member's language."""
+
+    message: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, **values: Any) -> Remark:
+        remark = super().__new__(cls, message.format(**values))
+        remark.message, remark.values = message, values
+        return remark
+
+
 def pick(texts: dict[str, str] | None, lang: str, fallback: str) -> str:
     """A text in the resident's language, else the default one, else any."""
     texts = texts or {}
@@ -136,8 +149,8 @@ class Report:
     kept_staff_changes: int = 0
     removed: int = 0
     notified: int = 0
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    skipped: list[Remark] = field(default_factory=list)
+    notes: list[Remark] = field(default_factory=list)
     changed_events: list[int] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -178,8 +191,8 @@ class FeedPreview:
     kept: list[Change] = field(default_factory=list)  # changed by staff: the feed leaves them
     unchanged: int = 0
     reminded: int = 0  # residents who asked for a reminder of a moved or cancelled one
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    skipped: list[Remark] = field(default_factory=list)
+    notes: list[Remark] = field(default_factory=list)
 
     @property
     def changes(self) -> int:

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
-from bot.events.data import CANCELLED, POPUP, SCHEDULED, EventData, ResidenceView
+from bot.events.data import CANCELLED, POPUP, SCHEDULED, EventData, Remark, ResidenceView
+from bot.i18n import N_
 
 WINDOW = timedelta(days=366)
 MAX_PER_SERIES = 120
@@ -43,25 +44,29 @@ _KINDS = (
 
 
 class FeedError(Exception):
-    """The whole file cannot be read: nothing is imported."""
+    """The whole file cannot be read: nothing is imported. `remark` says why, translatable."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        self.remark = Remark(message, **values)
+        super().__init__(self.remark)
 
 
 @dataclass
 class Feed:
     occurrences: list[EventData] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    skipped: list[Remark] = field(default_factory=list)
+    notes: list[Remark] = field(default_factory=list)
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
+def decode(data: bytes) -> tuple[str, Remark | None]:
     """The text of a feed, and a note when it was not UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "the file is in UTF-16: read as such"
+        return data.decode("utf-16"), Remark(N_("The file is in UTF-16: read as such."))
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), (
-            "the file is not in UTF-8: read as Windows-1252 (check accents)"
+        return data.decode("cp1252", errors="replace"), Remark(
+            N_("The file is not in UTF-8: read as Windows-1252 (check the accents).")
         )
 
 
@@ -159,25 +164,27 @@ class _Inherited:
         return default if value is None else value
 
 
-def _series_problem(components: list[Any], uid: str) -> str | None:
+def _series_problem(components: list[Any], uid: str) -> Remark | None:
     for component in components:
         if component.get("DTSTART") is None:
-            return f"{uid}: no DTSTART (start date)"
+            return Remark(N_("{uid}: no DTSTART (start date)."), uid=uid)
         try:
             start = component.decoded("DTSTART")
         except Exception:
-            return f"{uid}: DTSTART is not a date"
+            return Remark(N_("{uid}: DTSTART is not a date."), uid=uid)
         if not isinstance(start, date):
-            return f"{uid}: DTSTART is not a date"
+            return Remark(N_("{uid}: DTSTART is not a date."), uid=uid)
         rules = component.get("RRULE")
         for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
             freq = [str(f).upper() for f in (rule.get("FREQ") or [])]
             if not freq:
-                return f"{uid}: RRULE without FREQ"
+                return Remark(N_("{uid}: RRULE without FREQ."), uid=uid)
             if TOO_FREQUENT & set(freq):
-                return f"{uid}: repeats {freq[0].lower()}: absurd for an event, skipped"
+                return Remark(
+                    N_("{uid}: repeats {unit}: absurd for an event."), uid=uid, unit=freq[0].lower()
+                )
     if not any(_texts(c, "SUMMARY", "x", 200) for c in components):
-        return f"{uid}: no SUMMARY (title)"
+        return Remark(N_("{uid}: no SUMMARY (title)."), uid=uid)
     return None
 
 
@@ -193,14 +200,16 @@ def parse(
 ) -> Feed:
     """Occurrences from now to a year ahead. Raises FeedError when the file is unreadable."""
     if len(data) > MAX_BYTES:
-        raise FeedError(f"the file is over {MAX_BYTES // (1024 * 1024)} MB")
+        raise FeedError(N_("The file is over {mb} MB."), mb=MAX_BYTES // (1024 * 1024))
     text, note = decode(data)
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
-        raise FeedError("not an iCalendar file (no BEGIN:VCALENDAR)")
+        raise FeedError(N_("Not an iCalendar file (no BEGIN:VCALENDAR)."))
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except Exception as exc:
-        raise FeedError(f"not a valid iCalendar file: {_clean(exc, 200)}") from None
+        raise FeedError(
+            N_("Not a valid iCalendar file: {detail}"), detail=_clean(exc, 200)
+        ) from None
     feed = Feed()
     if note:
         feed.notes.append(note)
@@ -211,7 +220,9 @@ def parse(
         uid = _clean(component.get("UID") or "", 300)
         if not uid:
             title = _clean(component.get("SUMMARY") or "?", 60)
-            feed.skipped.append(f"an event without UID ({title!r}): cannot be tracked, skipped")
+            feed.skipped.append(
+                Remark(N_("An event without UID ({title}): cannot be tracked."), title=title)
+            )
             continue
         series.setdefault(uid, []).append(component)
     window_end = now + WINDOW
@@ -222,7 +233,13 @@ def parse(
             feed.skipped.append(problem)
             continue
         if len(feed.occurrences) >= MAX_OCCURRENCES:
-            feed.skipped.append(f"{uid}: over {MAX_OCCURRENCES} occurrences in this file")
+            feed.skipped.append(
+                Remark(
+                    N_("{uid}: over {count} occurrences in this file."),
+                    uid=uid,
+                    count=MAX_OCCURRENCES,
+                )
+            )
             continue
         try:
             _expand(
@@ -240,7 +257,9 @@ def parse(
                 popup_details or {},
             )
         except Exception as exc:  # a series the library cannot expand: report it, go on
-            feed.skipped.append(f"{uid}: cannot be read ({_clean(exc, 120)})")
+            feed.skipped.append(
+                Remark(N_("{uid}: cannot be read ({detail})."), uid=uid, detail=_clean(exc, 120))
+            )
     return feed
 
 
@@ -279,8 +298,14 @@ def _expand(
             break
         if taken == MAX_PER_SERIES:
             feed.notes.append(
-                f"{uid}: more than {MAX_PER_SERIES} occurrences in the coming year: "
-                f"only the first {MAX_PER_SERIES} kept"
+                Remark(
+                    N_(
+                        "{uid}: more than {count} occurrences in the coming year: "
+                        "the first {count} kept."
+                    ),
+                    uid=uid,
+                    count=MAX_PER_SERIES,
+                )
             )
             break
         if occurrence.get("DTEND") is not None:
@@ -290,7 +315,9 @@ def _expand(
         else:
             end = start + (timedelta(days=1) if all_day else timedelta(0))
         if end < start:
-            feed.notes.append(f"{uid}: ends before it starts; taken as ending at its start")
+            feed.notes.append(
+                Remark(N_("{uid}: ends before it starts; taken as ending at its start."), uid=uid)
+            )
             end = start
         key = series_key
         if recurring:

@@ -35,6 +35,7 @@ from bot.events.data import (
     EventView,
     FeedPreview,
     Nearby,
+    Remark,
     Report,
     ResidenceView,
     pick,
@@ -48,6 +49,7 @@ from bot.events.reminders import (
     queue_notices,
 )
 from bot.events.views import event_view, residence_view
+from bot.i18n import N_
 from bot.storage.database import Database
 from bot.storage.upsert import upsert
 
@@ -139,12 +141,12 @@ def _event_data(spec: EventSpec, day: Any, tz: ZoneInfo) -> EventData:
     )
 
 
-def _overridden(ids: list[str]) -> list[str]:
-    return [
-        f"places.yaml: {place_id} is managed in the back office now; its entry in the file "
-        "is ignored (delete it there)"
-        for place_id in ids
-    ]
+def _overridden(ids: list[str]) -> list[Remark]:
+    message = N_(
+        "places.yaml: {place} is managed in the back office now; its entry in the file "
+        "is ignored (delete it there)."
+    )
+    return [Remark(message, place=place_id) for place_id in ids]
 
 
 def source_name(location: str) -> str:
@@ -156,6 +158,7 @@ def source_name(location: str) -> str:
 
 
 MAX_REDIRECTS = 5
+PRIVATE = N_("{address}: a private network address, not allowed.")
 
 
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -183,7 +186,7 @@ class _PublicResolver:
     async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[dict[str, Any]]:
         found = await self._inner.resolve(host, port, family)
         if not found or not all(_public(entry["host"]) for entry in found):
-            raise ics.FeedError(f"{host}: a private network address, not allowed")
+            raise ics.FeedError(PRIVATE, address=host)
         return found
 
     async def close(self) -> None:
@@ -208,23 +211,35 @@ async def read_source(location: str, *, timeout: float = 30.0, public_only: bool
                 for _ in range(MAX_REDIRECTS + 1):
                     host = URL(url).host or ""
                     if public_only and _address(host) is not None and not _public(host):
-                        raise ics.FeedError(f"{url}: a private network address, not allowed")
+                        raise ics.FeedError(PRIVATE, address=url)
                     async with http.get(url, allow_redirects=False) as response:
                         target = response.headers.get("Location")
                         if response.status in (301, 302, 303, 307, 308) and target:
                             url = str(response.url.join(URL(target)))
                             continue
                         if response.status != 200:
-                            raise ics.FeedError(f"{location}: HTTP {response.status}")
+                            raise ics.FeedError(
+                                N_("{address}: the server answered HTTP {status}."),
+                                address=location,
+                                status=response.status,
+                            )
                         return await response.content.read(ics.MAX_BYTES + 1)
-                raise ics.FeedError(f"{location}: too many redirects")
+                raise ics.FeedError(N_("{address}: too many redirects."), address=location)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ics.FeedError(f"{location}: cannot be fetched ({type(exc).__name__})") from None
+            raise ics.FeedError(
+                N_("{address}: cannot be fetched ({detail})."),
+                address=location,
+                detail=type(exc).__name__,
+            ) from None
     path = Path(location.removeprefix("file://")).expanduser()
     try:
         return await asyncio.to_thread(path.read_bytes)
     except OSError as exc:
-        raise ics.FeedError(f"{location}: cannot be read ({exc.strerror or exc})") from None
+        raise ics.FeedError(
+            N_("{address}: cannot be read ({detail})."),
+            address=location,
+            detail=exc.strerror or exc,
+        ) from None
 
 
 class EventService:

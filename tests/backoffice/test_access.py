@@ -185,7 +185,28 @@ async def test_a_10_mb_calendar_is_refused_unread(staff: Staff, harness: Harness
         files={"file": ("agenda.ics", b"hello", "text/calendar")},
     )
     assert broken.status_code == 400 and "ne peut pas être lu" in broken.text
+    assert "Ce n'est pas un fichier iCalendar (pas de BEGIN:VCALENDAR)." in broken.text
     assert await events(harness) == before
+
+
+async def test_an_import_preview_says_what_it_skips_in_the_staff_language(
+    staff: Staff, harness: Harness
+) -> None:
+    """The reasons an event is skipped come from the events capability in English (logs, the
+    CLI) and reach staff in their own language, the event's own text escaped."""
+    await staff.login(ADMIN_ID)
+    feed = ics(
+        "UID:<b>sans-titre</b>\r\nDTSTART;TZID=Europe/Paris:20261205T140000\r\n",
+        "UID:bon\r\nDTSTART;TZID=Europe/Paris:20261206T140000\r\nSUMMARY:Atelier\r\n",
+    )
+    answer = await staff.client.post(
+        "/web/import",
+        data={"csrf": await staff.csrf()},
+        files={"file": ("agenda.ics", feed, "text/calendar")},
+    )
+    assert answer.status_code == 200, answer.text[-800:]
+    assert "&lt;b&gt;sans-titre&lt;/b&gt; : pas de SUMMARY (titre)." in answer.text
+    assert "<b>sans-titre</b>" not in answer.text
 
 
 async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Harness) -> None:
@@ -216,11 +237,12 @@ async def test_a_calendar_is_imported_from_its_address(staff: Staff, harness: Ha
         for url in (f"http://127.0.0.1:{port}/agenda.ics", f"http://localhost:{port}/agenda.ics"):
             refused = await staff.post("/web/import", {"url": url})
             assert refused.status_code == 400, url
-            assert "private network address, not allowed" in refused.text, url
+            # In the staff member's language (French here).
+            assert "une adresse de réseau privé, non autorisée" in refused.text, url
         # An intranet agenda (here, the test's server) needs WEB_IMPORT_PRIVATE.
         harness.services.settings = settings.model_copy(update={"web_import_private": True})
         missing = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/none.ics"})
-        assert missing.status_code == 400 and "HTTP 404" in missing.text
+        assert missing.status_code == 400 and "le serveur a répondu HTTP 404" in missing.text
         answer = await staff.post("/web/import", {"url": f"http://127.0.0.1:{port}/agenda.ics"})
         assert answer.status_code == 200, answer.text[:300]
         assert "Visite &lt;b&gt;du canal&lt;/b&gt;" in answer.text  # escaped, not bold
