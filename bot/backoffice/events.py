@@ -55,7 +55,7 @@ ERRORS = {
 assert set(EVENT_KINDS) <= set(KIND_NAMES)
 
 
-def said(t: Translator, remark: Remark) -> HTML:
+def remark_text(t: Translator, remark: Remark) -> HTML:
     """An import's remark in the staff member's language (its values escaped)."""
     return HTML(t._(remark.message, **remark.values))
 
@@ -400,7 +400,9 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         except FeedError as exc:
             return import_error(
                 ctx,
-                ctx.t._("This calendar cannot be read: {reason}", reason=said(ctx.t, exc.remark)),
+                ctx.t._(
+                    "This calendar cannot be read: {reason}", reason=remark_text(ctx.t, exc.remark)
+                ),
             )
         ident = await web.keep_import(ctx.session.user_id, source, data)
         return pages.render(
@@ -410,7 +412,7 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
             preview=preview,
             ident=ident,
             source=source,
-            remarks=[said(ctx.t, r) for r in preview.skipped + preview.notes],
+            remarks=[remark_text(ctx.t, r) for r in preview.skipped + preview.notes],
         )
 
     @staff
@@ -428,7 +430,9 @@ def routes(pages: Pages, staff: Callable[..., Any]) -> list[BaseRoute]:
         except FeedError as exc:
             return import_error(
                 ctx,
-                ctx.t._("This calendar cannot be read: {reason}", reason=said(ctx.t, exc.remark)),
+                ctx.t._(
+                    "This calendar cannot be read: {reason}", reason=remark_text(ctx.t, exc.remark)
+                ),
             )
         await ctx.audit(
             "events.import",
