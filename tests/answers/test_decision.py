@@ -1,0 +1,32 @@
+"""The three-way decision on the real content: answer, unsure with guesses, out of scope."""
+
+from __future__ import annotations
+
+from bot.answers.answering import ANSWER, OUT_OF_SCOPE, UNSURE
+
+
+def test_a_short_plain_question_is_answered_not_doubted(library) -> None:
+    """BM25 scores grow with a question's length: a short question whose words one entry all
+    knows, far ahead of any other subject, gets that answer, not "did you mean"."""
+    for question, lang in (
+        ("comment economiser l'electricité", "fr"),
+        ("como ahorrar luz en casa", "es"),
+        ("كيف نوفر الكهرباء", "ar"),
+    ):
+        answer = library.answerer.answer(question, lang)
+        assert answer.decision == ANSWER, question
+        assert answer.results[0].entry.id == "energy-saving-essentials", question
+
+
+def test_a_question_about_several_subjects_stays_a_doubt(library) -> None:
+    answer = library.answerer.answer("what about the temperature", "en")
+    assert answer.decision == UNSURE
+    assert len({m.entry.category for m in answer.results[:3]}) == 3
+
+
+def test_saving_on_electricity_is_not_a_question_about_switching_supplier(library) -> None:
+    """ "poupar" (to save) alone does not make a question about changing supplier."""
+    assert library.answerer.answer("como poupar luz", "pt").decision != OUT_OF_SCOPE
+    switching = library.answerer.answer("quero mudar de fornecedor de luz para poupar", "pt")
+    assert switching.decision == OUT_OF_SCOPE and switching.topic is not None
+    assert switching.topic.id == "energy-supplier"
