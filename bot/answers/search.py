@@ -126,6 +126,7 @@ class LanguageIndex:
     courtesy: frozenset[str] = frozenset()  # every word of a synonym that stands for nothing
     by_initial: dict[str, tuple[str, ...]] = field(default_factory=dict)
     corrections: dict[str, str | None] = field(default_factory=dict)
+    readings: dict[str, str | None] = field(default_factory=dict)  # Arabic words' readings
 
     def _terms(
         self, text: str, *, native: bool = True, plain: dict[str, float] | None = None
@@ -238,13 +239,22 @@ class LanguageIndex:
         return word.isdigit() or informativeness(word, self.lang) <= REAL_WORD
 
     def _arabic_reading(self, word: str) -> str | None:
-        """The stem of the first shorter reading of an Arabic word that the content knows."""
+        """The stem of the first shorter reading of an Arabic word that the content knows.
+        Asked of every Arabic word of every question: remembered, like the corrections."""
         assert self.docs is not None
-        for variant in arabic_variants(word):
-            stem = self.surface.get(variant) or self.analyzer.stem(variant)
-            if stem in self.docs.idf:
-                return stem
-        return None
+        if word not in self.readings:
+            if len(self.readings) >= MAX_CORRECTIONS:
+                self.readings.clear()
+            self.readings[word] = next(
+                (
+                    stem
+                    for variant in arabic_variants(word)
+                    if (stem := self.surface.get(variant) or self.analyzer.stem(variant))
+                    in self.docs.idf
+                ),
+                None,
+            )
+        return self.readings[word]
 
     def _groups(self, text: str) -> list[tuple[str, list[tuple[str, str]]]]:
         """The question's words, synonyms applied (longest phrase first, up to 4 words): for
