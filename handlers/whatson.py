@@ -8,7 +8,8 @@ import html
 
 from telegram import Update
 
-from bot.answers.answering import Answer
+from bot.answers.answering import EMERGENCY, Answer
+from bot.answers.textnorm import words
 from handlers import events, popups
 from handlers.buttons import ALL_KINDS
 from handlers.context import BotContext
@@ -17,16 +18,21 @@ from handlers.replies import bold, show
 POPUPS_CATEGORY = "recycling.popup_when_where"
 EVENTS_CATEGORY = "events.upcoming"
 ITEM_CATEGORIES = frozenset({"recycling.accepted_items", "recycling.sorting"})
+SHORT_ITEM = 6  # words: "mon micro-ondes ne marche plus" is six
 
 
 async def live_answer(update: Update, context: BotContext, answer: Answer) -> bool:
     """Answer with what is on now, when the question is about that; False to go on as usual."""
     best = answer.best
-    if answer.topic is None and (
-        not answer.confident or (best is not None and best.entry.category in ITEM_CATEGORIES)
-    ):
+    if answer.topic is None and answer.decision != EMERGENCY:
         verdict = context.services.whatson.items.match(answer.question)
-        if verdict is not None:
+        if verdict is not None and (
+            not answer.confident
+            or (best is not None and best.entry.category in ITEM_CATEGORIES)
+            # "un micro-ondes qui marche", "my fridge is broken": an object and its state in
+            # a few words is "can I bring it?", not a question about using the appliance.
+            or (verdict.condition is not None and len(words(answer.question)) <= SHORT_ITEM)
+        ):
             await popups.answer_item(update, context, verdict, answer.lang)
             return True
     if not answer.confident or answer.out_of_scope or best is None:

@@ -2,7 +2,9 @@
 
 Two views of each entry (and each out-of-scope topic) are scored with BM25 and added up:
 - the whole entry, its fields weighted by how telling they are (BM25F): title and keywords
-  count most, then example questions, then the answer and its detail;
+  count most, then example questions, then the answer and its detail; a term weighs by how
+  few subjects (categories, topics) use it, not how few entries: the answer is judged by its
+  subject;
 - its passages (the title, each example question, the keywords), the best one counting: a
   resident's question often mirrors one example question closely.
 A plainer BM25 over each entry's whole text lifts the leading candidates, and those candidates
@@ -56,7 +58,12 @@ class _BM25:
     once at build time, so a query only multiplies by the IDF and adds up.
     """
 
-    def __init__(self, bags: list[dict[str, float]]) -> None:
+    def __init__(self, bags: list[dict[str, float]], groups: list[str] | None = None) -> None:
+        """`groups`: the subject of each bag. When given, a term's IDF counts the subjects
+        that use it, not the bags: "cisterna" in all three toilet cards says "toilet" as
+        surely as a word in one of them, and a word spread over four subjects says little
+        however few cards hold it (4-fold +0.7, real dev +1.0 points, fewer wrong refusals).
+        It is scaled to the bag-level IDF's mean, so the gate's thresholds keep their sense."""
         lengths = [sum(bag.values()) for bag in bags]
         count = max(len(bags), 1)
         avg_length = sum(lengths) / count or 1.0
@@ -65,10 +72,15 @@ class _BM25:
             norm = K1 * (1 - B + B * lengths[position] / avg_length)
             for term, tf in bag.items():
                 self.postings[term].append((position, tf * (K1 + 1) / (tf + norm)))
-        self.idf = {
-            term: math.log(1 + (count - len(p) + 0.5) / (len(p) + 0.5))
-            for term, p in self.postings.items()
-        }
+        self.idf = {term: _idf(count, len(p)) for term, p in self.postings.items()}
+        if groups and self.idf:
+            total = len(set(groups))
+            by_group = {
+                term: _idf(total, len({groups[position] for position, _ in p}))
+                for term, p in self.postings.items()
+            }
+            scale = sum(self.idf.values()) / (sum(by_group.values()) or 1.0)
+            self.idf = {term: scale * idf for term, idf in by_group.items()}
 
     def scores(self, terms: Iterable[str]) -> dict[int, float]:
         out: dict[int, float] = defaultdict(float)
@@ -79,6 +91,10 @@ class _BM25:
             for position, weight in self.postings[term]:
                 out[position] += idf * weight
         return out
+
+
+def _idf(count: int, found: int) -> float:
+    return math.log(1 + (count - found + 0.5) / (found + 0.5))
 
 
 @dataclass(frozen=True)
@@ -192,7 +208,7 @@ class LanguageIndex:
                 if terms:
                     index.passage_owner.append(owner)
                     passage_bags.append(dict.fromkeys(terms, 1.0))
-        index.docs = _BM25(bags)
+        index.docs = _BM25(bags, [subject(entry) for entry in index.entries])
         index.passages = _BM25(passage_bags)
         lengths = [sum(bag.values()) for bag in index.plain_bags]
         average = sum(lengths) / (len(lengths) or 1) or 1.0
@@ -451,3 +467,8 @@ def supported(matches: list[Match]) -> list[Match]:
 
 def is_out_of_scope_topic(entry: Entry) -> bool:
     return entry.kind == OUT_OF_SCOPE
+
+
+def subject(entry: Entry) -> str:
+    """What an entry is about, as the answer is judged: its category, or its own topic."""
+    return f"{OUT_OF_SCOPE}:{entry.id}" if is_out_of_scope_topic(entry) else entry.category

@@ -130,6 +130,11 @@ async def test_objects_named_in_a_question_get_the_verdict(harness: Harness) -> 
     [reply] = await sam.wait_for_messages(1)
     assert reply["text"].startswith("🚫 No, not when it is broken or worn (small appliances).")
     assert "DEEE take-back" in reply["text"]
+    # An appliance and its state, even when the answering is sure it is about the appliance
+    # (the fridge temperature card): the resident asks where it can go.
+    await sam.send("my fridge is broken")
+    [reply] = await sam.wait_for_messages(1)
+    assert reply["text"].startswith("🚫 No, the pop-up shops do not take it (large appliances).")
     joao = harness.resident(1002, "pt")
     await joao.send("roupa de criança")
     [reply] = await joao.wait_for_messages(1)
