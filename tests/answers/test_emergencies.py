@@ -163,8 +163,9 @@ def test_the_tuning_set_and_the_real_questions_are_recognised(
 def test_the_contents_own_example_questions_raise_no_alarm(
     detector: EmergencyDetector, library: Library
 ) -> None:
-    """Thousands of everyday phrasings in five languages. Only a smell of gas raises one: the
-    repairs contact used to answer it, the gas emergency advice now comes first."""
+    """Thousands of everyday phrasings in five languages. Only a smell of gas and water running
+    by a light raise one: the repairs contact and the leak card used to answer them, the advice
+    to cut the power (or leave, and call GRDF) now comes first."""
     content = library.answerer.content
     raised = {
         (kinds(detector, q)[0], q)
@@ -173,7 +174,11 @@ def test_the_contents_own_example_questions_raise_no_alarm(
         for q in (*text.questions, text.title)
         if kinds(detector, q)
     }
-    assert {kind for kind, _ in raised} <= {"gas"}, raised
+    assert {kind for kind, _ in raised} <= {"gas", "electricity"}, raised
+    assert {q for kind, q in raised if kind == "electricity"} == {
+        "l'eau coule pres de la lampe au plafond c dangereux ?",
+        "sale agua cerca de la lampara del techo, es peligroso?",
+    }
 
 
 def test_several_kinds_in_one_message_come_in_order_of_priority(
