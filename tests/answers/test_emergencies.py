@@ -215,12 +215,14 @@ def test_matching_is_fast(detector: EmergencyDetector) -> None:
     texts = [text for text, _ in EMERGENCIES] + NEAR_MISSES
     for text in texts:
         detector.match(text)  # a running bot has met these words before
-    start = time.perf_counter()
-    for _ in range(20):
-        for text in texts:
-            detector.match(text)
-    per_message = (time.perf_counter() - start) / (20 * len(texts))
-    assert per_message < 0.001  # measured about 0.05 ms; a loose bound for slow CI machines
+    runs = []
+    for _ in range(3):  # the best of three: a busy machine slows one run, not the detector
+        start = time.perf_counter()
+        for _ in range(10):
+            for text in texts:
+                detector.match(text)
+        runs.append((time.perf_counter() - start) / (10 * len(texts)))
+    assert min(runs) < 0.001  # measured about 0.05 ms; a loose bound for slow CI machines
 
 
 def test_ask_says_emergency_with_the_kind(library: Library, catalogs) -> None:
