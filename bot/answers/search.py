@@ -261,12 +261,15 @@ class LanguageIndex:
         if word not in self.readings:
             if len(self.readings) >= MAX_CORRECTIONS:
                 self.readings.clear()
+            # A reading that stems like the word itself says nothing new: "لتهويه" without
+            # its ending still stems to "لتهو"; without its "ل" it is "تهو", the content's word.
+            own = self.surface.get(word) or self.analyzer.stem(word)
             self.readings[word] = next(
                 (
                     stem
                     for variant in arabic_variants(word)
-                    if (stem := self.surface.get(variant) or self.analyzer.stem(variant))
-                    in self.docs.idf
+                    if (stem := self.surface.get(variant) or self.analyzer.stem(variant)) != own
+                    and stem in self.docs.idf
                 ),
                 None,
             )
