@@ -201,7 +201,19 @@ async def on_not_what_i_asked(update: Update, context: BotContext) -> None:
     logged = await services.questions.get(data.question)
     t = services.catalogs.get(logged.lang) if logged else context.t
     await query.answer(t._("Thank you: the team will see your question and improve my answers."))
+    markup = query.message.reply_markup if query.message else None
+    guessed = markup is not None and any(
+        isinstance(decode(b.callback_data), ShowEntry)
+        for row in markup.inline_keyboard
+        for b in row
+    )
     await remove_buttons(query, NotWhatIAsked)
+    if guessed:
+        # "None of these" under the guesses: none of them helps, so say whom to ask instead
+        # (an out-of-scope reply already said it).
+        lang = logged.lang if logged else services.catalogs.default_locale
+        contact = services.answers.answerer.contact(lang)
+        await show(update, html.escape(contact), main_menu(t), edit=False)
 
 
 async def on_others(update: Update, context: BotContext) -> None:

@@ -96,6 +96,9 @@ async def test_an_unsure_reply_offers_guesses_and_none_of_these_reaches_gaps(
     assert "team" in toast["text"]
     edited = await sam.wait_for_edit(reply["message_id"])
     assert not any(d.startswith("n:") for d in data_of(edited))
+    # None of the guesses helps: whom to ask instead.
+    [contact] = await sam.wait_for_messages(1)
+    assert contact["text"].startswith("For any other question, please contact your building's")
     [row] = await logged(harness)
     assert not row.confident and not row.out_of_scope
     staff = harness.resident(ADMIN_ID, "en", "Staff")
