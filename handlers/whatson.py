@@ -8,7 +8,7 @@ import html
 
 from telegram import Update
 
-from bot.answers.answering import EMERGENCY, Answer
+from bot.answers.answering import Answer
 from bot.answers.textnorm import words
 from handlers import events, popups
 from handlers.buttons import ALL_KINDS
@@ -24,7 +24,7 @@ SHORT_ITEM = 6  # words: "mon micro-ondes ne marche plus" is six
 async def live_answer(update: Update, context: BotContext, answer: Answer) -> bool:
     """Answer with what is on now, when the question is about that; False to go on as usual."""
     best = answer.best
-    if answer.topic is None and answer.decision != EMERGENCY:
+    if answer.topic is None:  # emergencies never get here: on_question answers them first
         verdict = context.services.whatson.items.match(answer.question)
         if verdict is not None and (
             not answer.confident
