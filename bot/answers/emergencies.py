@@ -12,6 +12,9 @@ that order, on folded words (lowercase, no accents, Arabic letter forms unified)
     phrase      an alternative of several words in a row, joined by "+":  eau+de+javel|javel
     wildcards   "javel*" starts with, "*ضرب" ends with, "*نتحر*" contains
     optional    a part ending with "?":  de?
+    word set    "@name" stands for the alternatives declared under `words:` for the language,
+                so that every line saying "a child swallowed something" knows every verb and
+                every product the others know:  @swallowed @product
 
 An `except` pattern of a kind cancels that kind's triggers whose words it overlaps, so "mourir de
 froid" cancels "envie de mourir de froid" without cancelling "je veux mourir" elsewhere. Except
@@ -21,6 +24,7 @@ Every language's patterns run on every message, whatever language the detector g
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +45,7 @@ SCAN_CHARS = 2000
 MAX_PARTS = 16  # a slot reference packs (trigger, part) in one int
 NUMBER_PATTERN = r"^\d+( \d+)*$"  # written as the French do: "3114", "0 800 47 33 33"
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+SET_PATTERN = re.compile(r"^@[a-z][a-z0-9-]{0,39}$")
 
 
 class PatternError(ValueError):
@@ -108,9 +113,29 @@ def _part(found: Iterable[_Word], optional: bool, gap: int) -> Part:
     )
 
 
-def parse_pattern(source: str, default_gap: int = DEFAULT_GAP) -> tuple[Pattern, ...]:
+def _alternatives(chunk: str, source: str, sets: dict[str, str]) -> list[str]:
+    """A part's alternatives, each "@name" replaced by the alternatives of that word set."""
+    out: list[str] = []
+    for alternative in chunk.split("|"):
+        if not alternative.startswith("@"):
+            out.append(alternative)
+        elif not SET_PATTERN.match(alternative):
+            raise PatternError(f"'{source}': '{alternative}' is not a word set's name")
+        elif alternative[1:] not in sets:
+            raise PatternError(
+                f"'{source}': no word set '{alternative}' under words: for this language"
+            )
+        else:
+            out.extend(sets[alternative[1:]].split("|"))
+    return out
+
+
+def parse_pattern(
+    source: str, default_gap: int = DEFAULT_GAP, sets: dict[str, str] | None = None
+) -> tuple[Pattern, ...]:
     """Compile one trigger line; PatternError says what is wrong with it. `except` lines are
-    idioms ("mourir de froid"): they are compiled with a tighter gap, EXCEPT_GAP."""
+    idioms ("mourir de froid"): they are compiled with a tighter gap, EXCEPT_GAP. `sets`: the
+    language's word sets, by name without "@"."""
     text = " ".join(source.split())
     if not text:
         raise PatternError("a trigger is empty")
@@ -126,7 +151,7 @@ def parse_pattern(source: str, default_gap: int = DEFAULT_GAP) -> tuple[Pattern,
         optional = chunk.endswith("?")
         singles: list[_Word] = []
         phrases: list[list[_Word]] = []
-        for alternative in chunk.removesuffix("?").split("|"):
+        for alternative in _alternatives(chunk.removesuffix("?"), source, sets or {}):
             pieces = [_word(piece, source) for piece in alternative.split("+")]
             if len(pieces) == 1:
                 singles.extend(pieces)
@@ -295,7 +320,12 @@ def _check_languages(
 
 
 def _compile(
-    prefix: str, field_name: str, raw: Any, problems: list[str], gap: int = DEFAULT_GAP
+    prefix: str,
+    field_name: str,
+    raw: Any,
+    problems: list[str],
+    sets: dict[str, dict[str, str]],
+    gap: int = DEFAULT_GAP,
 ) -> dict[str, Any]:
     """Compile every pattern of `triggers:` or `except:`, reporting each bad one."""
     compiled: dict[str, tuple[Pattern, ...]] = {}
@@ -308,7 +338,7 @@ def _compile(
         out: list[Pattern] = []
         for number, line in enumerate(lines, start=1):
             try:
-                out.extend(parse_pattern(str(line), gap))
+                out.extend(parse_pattern(str(line), gap, sets.get(lang, {})))
             except PatternError as exc:
                 problems.append(f"{prefix}: {field_name}.{lang}.{number}: {exc}")
         compiled[lang] = tuple(out)
@@ -352,6 +382,7 @@ def _check_emergency(
     languages: tuple[str, ...],
     problems: list[str],
     warnings: list[str],
+    sets: dict[str, dict[str, str]],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the schema cannot see, checked even when the schema fails, so staff get every
     problem in one pass: known numbers, every language, patterns that compile, and the first
@@ -378,9 +409,45 @@ def _check_emergency(
                 f"{prefix}: text.{lang}.now: does not give {first.number}, its first number"
             )
     return (
-        _compile(prefix, "triggers", triggers, problems),
-        _compile(prefix, "except", exceptions, problems, EXCEPT_GAP),
+        _compile(prefix, "triggers", triggers, problems, sets),
+        _compile(prefix, "except", exceptions, problems, sets, EXCEPT_GAP),
     )
+
+
+def _word_sets(
+    raw: Any, name: str, languages: tuple[str, ...], problems: list[str]
+) -> dict[str, dict[str, str]]:
+    """`words:`, per language: name -> alternatives ("bu|avale|eau+de+javel|medicament*"),
+    each checked as a trigger part would be. A set cannot name another set."""
+    sets: dict[str, dict[str, str]] = {}
+    if raw is None:
+        return sets
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: words: must map each language to its word sets")
+        return sets
+    for lang, table in raw.items():
+        where = f"{name}: words.{lang}"
+        if lang not in languages:
+            problems.append(f"{where}: no catalog for this language in locales/")
+            continue
+        if not isinstance(table, dict):
+            problems.append(f"{where}: must map each set's name to its words")
+            continue
+        for key, value in table.items():
+            if not SET_PATTERN.match(f"@{key}"):
+                problems.append(f"{where}.{key}: a name is lowercase letters, digits and '-'")
+            elif not isinstance(value, str) or not value.strip() or " " in value.strip():
+                problems.append(f"{where}.{key}: alternatives joined by '|', with no spaces")
+            elif "@" in value:
+                problems.append(f"{where}.{key}: a word set cannot name another set")
+            else:
+                try:
+                    parse_pattern(value.strip())
+                except PatternError as exc:
+                    problems.append(f"{where}.{key}: {exc}")
+                    continue
+                sets.setdefault(lang, {})[key] = value.strip()
+    return sets
 
 
 def load_emergencies(
@@ -395,10 +462,11 @@ def load_emergencies(
     if not isinstance(data, dict):
         problems.append(f"{name}: must hold 'numbers:' and 'emergencies:'")
         return result
-    unknown = set(data) - {"numbers", "emergencies"}
+    unknown = set(data) - {"numbers", "words", "emergencies"}
     for key in sorted(unknown):
         problems.append(f"{name}: {key}: unknown field (check its spelling)")
     warnings = warnings if warnings is not None else []
+    sets = _word_sets(data.get("words"), name, languages, problems)
     result.numbers, declared = _numbers(data.get("numbers"), name, languages, problems, warnings)
     items = data.get("emergencies")
     if not isinstance(items, list) or not items:
@@ -415,7 +483,7 @@ def load_emergencies(
         before = len(problems)
         raw = item if isinstance(item, dict) else {}
         triggers, exceptions = _check_emergency(
-            raw, prefix, result.numbers, declared, languages, problems, warnings
+            raw, prefix, result.numbers, declared, languages, problems, warnings, sets
         )
         try:
             model = _Emergency.model_validate(item)

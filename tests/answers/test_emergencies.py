@@ -264,6 +264,17 @@ def test_patterns_compile_phrases_wildcards_and_gaps() -> None:
     assert wide.parts[1].gap > DEFAULT_GAP
 
 
+def test_a_word_set_stands_for_its_alternatives_wherever_a_line_names_it() -> None:
+    sets = {"swallowed": "bu|avale", "product": "eau+de+javel|medicament*"}
+    variants = parse_pattern("enfant? @swallowed|gobe @product", sets=sets)
+    assert {frozenset(v.parts[1].exact) for v in variants} == {frozenset({"bu", "avale", "gobe"})}
+    assert sorted(len(v.parts) for v in variants) == [3, 5]
+    with pytest.raises(PatternError, match="no word set '@poison'"):
+        parse_pattern("bu @poison", sets=sets)
+    with pytest.raises(PatternError, match="not a word set's name"):
+        parse_pattern("bu @Poison!", sets=sets)
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [
@@ -298,6 +309,8 @@ def broken_copy(tmp_path: Path) -> Path:
     suicide = next(e for e in data["emergencies"] if e["id"] == "suicide")
     suicide["text"]["en"]["now"] = "Call the helpline."
     suicide["sources"] = ["3114.fr"]
+    data["words"] = {"fr": {"poison": "javel|ja*vel", "Mots": "a", "vide": ""}, "xx": {"a": "b"}}
+    suicide["triggers"]["fr"].append("bu @poisson")
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return target
 
@@ -315,6 +328,11 @@ def test_a_broken_emergencies_file_is_reported_with_file_entry_and_field(tmp_pat
     assert "emergency suicide: text.en.now: does not give 3114, its first number" in text
     assert "emergency suicide: sources: Value error" not in text
     assert "emergency suicide: sources: '3114.fr' must be the https:// address" in text
+    assert "content/emergencies.yaml: words.fr.poison: 'javel|ja*vel': '*' goes only" in text
+    assert "words.fr.Mots: a name is lowercase letters, digits and '-'" in text
+    assert "words.fr.vide: alternatives joined by '|', with no spaces" in text
+    assert "words.xx: no catalog for this language in locales/" in text
+    assert "emergency suicide: triggers.fr." in text and "no word set '@poisson'" in text
 
 
 def test_content_check_reports_a_broken_emergencies_file(
