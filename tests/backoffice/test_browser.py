@@ -1,10 +1,12 @@
 """The back office in a real headless Chromium (Debian's, driven by playwright; no browser is
 downloaded): log in with a link, add an event and see the bot list it, import a calendar after
 its preview, read the gaps, compose an announcement in two languages, see residents receive it
-and read its report. Each screen is saved to docs/screenshots/ (linked from the README)."""
+and read its report. With UPDATE_SCREENSHOTS=1 each screen is saved to docs/screenshots/ (linked
+from the README); otherwise to a temporary folder, so a test run leaves the work tree as it was."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -27,7 +29,11 @@ from tests.events.test_events import open_events
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHOTO = {"name": "affiche.png", "mimeType": "image/png", "buffer": png(320, 180)}
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "residents-bot-screenshots"
+)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
