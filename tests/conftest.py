@@ -34,6 +34,9 @@ from bot.storage.migrate import upgrade
 
 PG_URL = os.environ.get("RESIDENTS_TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parent.parent
+# /reload rebuilds every language's search index and the events: seconds, not milliseconds, on
+# a CI machine running the suite on every core.
+RELOAD_WAIT = 30.0
 ADMIN_ID = 4242
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # a Wednesday, the tests' frozen clock
 

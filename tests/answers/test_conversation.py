@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.answers.models import Feedback, QuestionLog
-from tests.conftest import ADMIN_ID, Harness
+from tests.conftest import ADMIN_ID, RELOAD_WAIT, Harness
 
 
 def buttons(message: dict) -> list[dict]:
@@ -345,7 +345,7 @@ async def test_reload_tells_staff_what_is_not_yet_translated(
     try:
         staff = standin.user(ADMIN_ID, "Staff", language_code="en")
         await staff.send("/reload")
-        [reply] = await staff.wait_for_messages(1)
+        [reply] = await staff.wait_for_messages(1, timeout=RELOAD_WAIT)
         assert reply["text"].startswith("Content reloaded:")
         assert "2 warnings (texts not yet translated): “content check” lists them." in reply["text"]
     finally:
@@ -372,7 +372,7 @@ async def test_a_reload_with_a_bad_events_file_changes_nothing_at_all(
         (content / "events" / "places.yaml").write_text("places: [oops", encoding="utf-8")
         staff = standin.user(ADMIN_ID, "Staff", language_code="fr")
         await staff.send("/reload")
-        [reply] = await staff.wait_for_messages(1)
+        [reply] = await staff.wait_for_messages(1, timeout=RELOAD_WAIT)
         assert "rien n’a été changé" in reply["text"] and "places.yaml" in reply["text"]
         assert library.answerer is before  # the answers' edit is not in service either
     finally:

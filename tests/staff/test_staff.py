@@ -17,7 +17,7 @@ from bot.storage.database import Database
 from bot.telegram.callbacks import encode
 from handlers.access import STAFF_COMMANDS
 from handlers.buttons import AddStaff
-from tests.conftest import ADMIN_ID, NOW, Harness, start_app, stop_app
+from tests.conftest import ADMIN_ID, NOW, RELOAD_WAIT, Harness, start_app, stop_app
 
 
 def labels(message: dict) -> list[str]:
@@ -218,7 +218,7 @@ async def test_staff_reload_and_link_groups_and_the_audit_log_says_who(harness: 
     nadia = await started(harness, 2001, "en", "Nadia")
     amina = harness.resident(1001, "fr", "Amina")
     await nadia.send("/reload")
-    [reloaded] = await nadia.wait_for_messages(1)
+    [reloaded] = await nadia.wait_for_messages(1, timeout=RELOAD_WAIT)
     assert reloaded["text"].startswith("Content reloaded")
     group = harness.standin.group(-100777, "Les Tilleuls")
     await group.join(nadia, amina)
