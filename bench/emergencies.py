@@ -1,19 +1,20 @@
-"""Emergencies: recall per kind and language, false alarms on near misses, latency.
+"""Emergencies: recall per kind and language, false alarms on near misses, latency; the
+patterns alone, and with the emergency model.
 
-Sets (bench/data/):
-- `emergencies.jsonl`: real-style emergency messages and near misses (everyday questions that
-  share the words), `{"q", "lang", "emergency": "<kind>" | null}`. The patterns in
-  content/emergencies.yaml were tuned on it.
-- `emergencies_test.jsonl`: every third line of the original set (line index % 3 == 2), put
-  aside before any pattern was written and never used for tuning: the held-out figure.
-- `real/dev.jsonl`: the real-world questions (`"emergency": true` lines, with `topic` the kind);
-  its other lines, near misses included, must raise no alarm. `real/test.jsonl` is not read.
+Sets:
+- `content/emergency_messages.yaml`: what the patterns were tuned on and the model learns from
+  (emergencies and near misses): a fit, not a test.
+- `bench/data/emergencies_test.jsonl`: every third line of the original set (line index % 3 ==
+  2), put aside before any pattern was written and never used for tuning: the held-out figure.
+- `bench/data/real/dev.jsonl`: the real-world dev questions (its emergencies went to the
+  messages above): none may raise an alarm. `real/test.jsonl`: never tuned or trained on.
 - `questions.jsonl`, `heldout.jsonl`, `unrelated.jsonl`: everyday questions; no alarm expected.
 
 A message counts as recalled when it raises an alarm of its kind (`others` included: "he beats
 me and I want to die" raises suicide first and domestic violence too); "any" counts an alarm
-of any kind, which still puts the numbers first. Latency is the detector alone, per message.
-Held out: list its misses (--show-heldout) only to report them, never to tune.
+of any kind, which still puts the numbers first. The model's threshold is read off the dev
+set's everyday lines (printed with the others), never off the held-out or test sets.
+Latency is the detector alone, per message.
 Run: python -m bench.emergencies [--show] [--show-heldout]
 """
 
@@ -27,8 +28,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from bot.answers.answering import Answerer
 from bot.answers.content import load_content
-from bot.answers.emergencies import Alarm, EmergencyDetector, EmergencySet
+from bot.answers.emergencies import MESSAGES_FILE, Alarm, EmergencyDetector, EmergencySet
+from bot.answers.emergency_model import THRESHOLD
 from bot.answers.textnorm import raw_words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +55,11 @@ def load(path: Path) -> list[Case]:
     return [Case(r["q"], r["lang"], r.get("emergency")) for r in rows]
 
 
+def load_messages(path: Path) -> list[Case]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
+    return [Case(r["q"], r["lang"], r["kind"]) for r in rows]
+
+
 def load_real(path: Path) -> list[Case]:
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -68,8 +78,13 @@ def kinds_of(alarm: Alarm | None) -> list[str]:
 
 
 def evaluate(
-    name: str, cases: list[Case], detector: EmergencyDetector, show: bool
+    name: str,
+    cases: list[Case],
+    detector: EmergencyDetector,
+    show: bool,
+    alone: EmergencyDetector | None = None,
 ) -> dict[str, float]:
+    """`alone`: the patterns without the model, whose figures are printed too."""
     alarms = [detector.match(c.q) for c in cases]
     emergencies = [(c, a) for c, a in zip(cases, alarms, strict=True) if c.kind]
     near = [(c, a) for c, a in zip(cases, alarms, strict=True) if not c.kind]
@@ -97,6 +112,15 @@ def evaluate(
     false = [(c, a) for c, a in near if a is not None]
     if near:
         print(f"false alarms {len(false)}/{len(near)} = {len(false) / len(near):.1%}")
+    if alone is not None:
+        before = [alone.match(c.q) for c in cases]
+        right = sum(1 for c, a in zip(cases, before, strict=True) if c.kind in kinds_of(a))
+        raised = sum(1 for c, a in zip(cases, before, strict=True) if c.kind and a)
+        wrong = sum(1 for c, a in zip(cases, before, strict=True) if not c.kind and a)
+        print(
+            f"patterns alone: right kind {right}/{len(emergencies)}, any alarm "
+            f"{raised}/{len(emergencies)}, false alarms {wrong}/{len(near)}"
+        )
     if show:
         for case, alarm in emergencies:
             if case.kind not in kinds_of(alarm):
@@ -125,14 +149,35 @@ def _timed(detector: EmergencyDetector, text: str, repeat: int = 3) -> float:
     return best * 1000
 
 
-def latency(emergencies: EmergencySet, texts: list[str]) -> None:
-    cold = EmergencyDetector(emergencies)
+def calibration(detector: EmergencyDetector, sets: dict[str, list[Case]]) -> None:
+    """What the model alone would add at other thresholds: new alarms on emergencies the
+    patterns miss, and false alarms, on sets it was not fitted on."""
+    model = detector.model
+    assert model is not None
+    print(f"\n== the model alone, by threshold (in service: {THRESHOLD})")
+    marks = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+    print(f"{'set':<40}" + "".join(f"{m:>10}" for m in marks))
+    for name, cases in sets.items():
+        scored = []
+        for case in cases:
+            alarm, silenced = detector._patterns(case.q)
+            verdict = None if alarm or silenced else model.verdict(case.q)
+            scored.append((case, verdict.probability if verdict else 0.0))
+        cells = []
+        for mark in marks:
+            extra = sum(1 for c, p in scored if c.kind and p >= mark)
+            false = sum(1 for c, p in scored if not c.kind and p >= mark)
+            cells.append(f"+{extra}/{false}FA")
+        print(f"{name:<40}" + "".join(f"{c:>10}" for c in cells))
+
+
+def latency(detector: EmergencyDetector, texts: list[str]) -> None:
+    cold = EmergencyDetector(EmergencySet(detector.emergencies), detector.model)
     raw_words.cache_clear()
     start = time.perf_counter()
     for text in texts:
         cold.match(text)
     first = (time.perf_counter() - start) * 1000 / len(texts)
-    detector = EmergencyDetector(emergencies)
     for text in texts:  # a running bot has seen most words before
         detector.match(text)
     times = [_timed(detector, text) for text in texts]
@@ -156,8 +201,9 @@ def main() -> None:
     args = parser.parse_args()
     content = load_content(ROOT / "content", LANGS)
     assert content.emergencies is not None
-    detector = EmergencyDetector(content.emergencies)
-    tuning = load(DATA / "emergencies.jsonl")
+    alone = EmergencyDetector(content.emergencies)
+    detector = Answerer(content, LANGS, "fr").emergencies
+    tuning = load_messages(ROOT / "content" / MESSAGES_FILE)
     heldout = load(DATA / "emergencies_test.jsonl")
     real = load_real(DATA / "real" / "dev.jsonl")
     real_test = load_real(DATA / "real" / "test.jsonl")
@@ -166,24 +212,38 @@ def main() -> None:
         *load(DATA / "heldout.jsonl"),
         *load(DATA / "unrelated.jsonl"),
     ]
-    evaluate("tuning set (bench/data/emergencies.jsonl)", tuning, detector, args.show)
+    evaluate(f"fitted on (content/{MESSAGES_FILE})", tuning, detector, args.show, alone)
     evaluate(
         "held-out third (bench/data/emergencies_test.jsonl)",
         heldout,
         detector,
         args.show_heldout,
+        alone,
     )
-    evaluate("real-world dev set (bench/data/real/dev.jsonl)", real, detector, args.show)
+    evaluate("real-world dev set (bench/data/real/dev.jsonl)", real, detector, args.show, alone)
     evaluate(
         "real-world test set, never tuned on (bench/data/real/test.jsonl)",
         real_test,
         detector,
         args.show_heldout,
+        alone,
     )
     evaluate(
-        "everyday question sets (questions, heldout, unrelated)", everyday, detector, args.show
+        "everyday question sets (questions, heldout, unrelated)",
+        everyday,
+        detector,
+        args.show,
+        alone,
     )
-    latency(content.emergencies, [c.q for c in [*tuning, *heldout, *real, *everyday]])
+    calibration(
+        detector,
+        {
+            "held-out third": heldout,
+            "real-world dev set (everyday lines)": real,
+            "everyday question sets": everyday,
+        },
+    )
+    latency(detector, [c.q for c in [*tuning, *heldout, *real, *everyday]])
 
 
 if __name__ == "__main__":

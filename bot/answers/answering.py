@@ -8,10 +8,12 @@ call it, so what the CLI scores is exactly what residents get.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from bot.answers.content import ContentSet, Entry
 from bot.answers.courtesy import GREETING, Courtesy
 from bot.answers.emergencies import Alarm, Emergency, EmergencyDetector, EmergencySet
+from bot.answers.emergency_model import DEFAULT_CACHE, EmergencyModel, examples_of
 from bot.answers.langdetect import Detection, LanguageDetection
 from bot.answers.search import Match, SearchIndex, informativeness, is_out_of_scope_topic
 from bot.answers.textnorm import words
@@ -113,7 +115,9 @@ class Answerer:
         default_locale: str,
         thresholds: Thresholds | None = None,
         courtesy: Courtesy | None = None,
+        model_cache: Path | None = DEFAULT_CACHE,
     ) -> None:
+        """`model_cache`: where the fitted emergency model is kept (None: fitted each time)."""
         self.content = content
         self.languages = languages
         self.default_locale = default_locale
@@ -130,7 +134,12 @@ class Answerer:
         }
         self.index = SearchIndex(replace(content, synonyms=synonyms), languages, default_locale)
         self.detection = LanguageDetection(languages)
-        self.emergencies = EmergencyDetector(content.emergencies or EmergencySet())
+        emergencies = content.emergencies or EmergencySet()
+        model = None
+        if emergencies.messages:  # the example questions are everyday messages to it
+            everyday = [q for e in content.entries for t in e.texts.values() for q in t.questions]
+            model = EmergencyModel.fitted(examples_of(emergencies.messages, everyday), model_cache)
+        self.emergencies = EmergencyDetector(emergencies, model)
         self.entries = {e.id: e for e in content.answers}
         self._by_category: dict[str, list[Entry]] = {}
         for entry in content.answers:

@@ -5,6 +5,8 @@ Layout (documented for staff in content/README.md):
 - content/out_of_scope.yaml: what we do not handle, and whom to contact instead;
 - content/synonyms.yaml: colloquial words and their plain equivalents, per language;
 - content/emergencies.yaml: danger to life, its numbers and triggers (bot/answers/emergencies.py).
+- content/emergency_messages.yaml: real emergencies and near misses the emergency model learns
+  from (bot/answers/emergency_model.py).
 
 Problems come in two kinds. Errors (a missing field, a misspelt field name, an unknown
 category, a YAML syntax error, a text missing in the default language) stop the content from
@@ -27,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from bot.answers.emergencies import FILE as EMERGENCIES_FILE
-from bot.answers.emergencies import EmergencySet, load_emergencies
+from bot.answers.emergencies import MESSAGES_FILE, EmergencySet, load_emergencies, load_messages
 from bot.answers.taxonomy import CATEGORIES
 
 # libyaml's C loader when present: the content files are large and parsed at every start.
@@ -514,3 +516,12 @@ def _load_emergencies(
     data = _read_yaml(path, content_dir, problems)
     if data is not None:
         content.emergencies = load_emergencies(data, name, languages, problems, warnings)
+    path = content_dir / MESSAGES_FILE
+    name = str(path.relative_to(content_dir.parent))
+    if not path.exists():
+        problems.append(f"{name}: missing (the messages the emergency model learns from)")
+        return
+    data = _read_yaml(path, content_dir, problems)
+    if data is not None and content.emergencies is not None:
+        kinds = {e.id for e in content.emergencies.emergencies}
+        content.emergencies.messages = load_messages(data, name, languages, kinds, problems)

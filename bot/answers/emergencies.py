@@ -20,6 +20,7 @@ An `except` pattern of a kind cancels that kind's triggers whose words it overla
 froid" cancels "envie de mourir de froid" without cancelling "je veux mourir" elsewhere. Except
 patterns are idioms: at most one other word may stand between two of their parts.
 Every language's patterns run on every message, whatever language the detector guesses.
+When no pattern matches, the emergency model (bot/answers/emergency_model.py) reads the message.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from typing import Any, Literal
 from babel.lists import format_list
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.answers.emergency_model import THRESHOLD, EmergencyModel
 from bot.answers.textnorm import fold, raw_words, words
 from bot.i18n import Translator
 
 FILE = "emergencies.yaml"
+MESSAGES_FILE = "emergency_messages.yaml"
 DEFAULT_GAP = 3
 EXCEPT_GAP = 1  # "mourir de froid" cancels "envie de mourir de froid", not "mourir, j'ai froid"
 WIDE_GAP = 8
@@ -234,10 +237,12 @@ class Emergency:
 
 @dataclass
 class EmergencySet:
-    """The kinds in order of priority: when a message matches several, the first one leads."""
+    """The kinds in order of priority: when a message matches several, the first one leads.
+    `messages`: what the model learns from, (text, kind or None for a near miss)."""
 
     emergencies: list[Emergency] = field(default_factory=list)
     numbers: dict[str, Number] = field(default_factory=dict)
+    messages: list[tuple[str, str | None]] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Emergency]:
         return {e.id: e for e in self.emergencies}
@@ -505,6 +510,39 @@ def load_emergencies(
     return result
 
 
+class _Message(_Strict):
+    q: str = Field(min_length=1, max_length=2000)
+    lang: str
+    kind: str | None
+    source: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    note: str | None = None
+
+
+def load_messages(
+    data: Any, name: str, languages: tuple[str, ...], kinds: set[str], problems: list[str]
+) -> list[tuple[str, str | None]]:
+    """The `messages:` of emergency_messages.yaml; every problem names the message's number."""
+    items = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        problems.append(f"{name}: messages: a list of messages is required")
+        return []
+    out: list[tuple[str, str | None]] = []
+    for number, item in enumerate(items, start=1):
+        prefix = f"{name}: message {number}"
+        try:
+            message = _Message.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(_problems(prefix, exc))
+            continue
+        if message.lang not in languages:
+            problems.append(f"{prefix}: lang: no catalog for {message.lang!r} in locales/")
+        elif message.kind is not None and message.kind not in kinds:
+            problems.append(f"{prefix}: kind: {message.kind!r} is no emergency's id (or null)")
+        else:
+            out.append((message.q, message.kind))
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Matching
 
@@ -534,8 +572,12 @@ class EmergencyDetector:
 
     CACHE = 50_000
 
-    def __init__(self, emergencies: EmergencySet) -> None:
+    def __init__(self, emergencies: EmergencySet, model: EmergencyModel | None = None) -> None:
+        """`model`: the second reader, asked when no pattern matched (and no except idiom
+        silenced one)."""
+        self.model = model
         self.emergencies = list(emergencies.emergencies)
+        self._by_id = {e.id: e for e in self.emergencies}
         self._triggers: list[_Trigger] = []
         for kind, emergency in enumerate(self.emergencies):
             for table, exception in ((emergency.triggers, False), (emergency.exceptions, True)):
@@ -613,6 +655,19 @@ class EmergencyDetector:
         return go(0, None, None)
 
     def match(self, text: str) -> Alarm | None:
+        alarm, silenced = self._patterns(text)
+        if alarm is not None or silenced or self.model is None:
+            return alarm
+        verdict = self.model.verdict(text[:SCAN_CHARS])
+        if verdict is None or verdict.probability < THRESHOLD:
+            return None
+        emergency = self._by_id.get(verdict.kind)
+        if emergency is None:  # fitted on a kind since removed from emergencies.yaml
+            return None
+        return Alarm(emergency, (), (), f"model {verdict.probability:.2f}")
+
+    def _patterns(self, text: str) -> tuple[Alarm | None, bool]:
+        """The patterns' alarm, and whether an except idiom silenced a trigger."""
         # raw_words folds word by word from a cache, and search reads the same tuple.
         tokens = [folded for _, folded in raw_words(text[:SCAN_CHARS])]
         positions: dict[int, list[int]] = {}
@@ -621,7 +676,7 @@ class EmergencyDetector:
                 positions.setdefault(ref, []).append(index)
         candidates = sorted({ref // MAX_PARTS for ref in positions if ref in self._anchors})
         if not candidates:
-            return None
+            return None, False
         hits: dict[int, list[tuple[_Trigger, tuple[int, int]]]] = {}
         cancels: dict[int, list[tuple[int, int]]] = {}
         for number in candidates:
@@ -643,17 +698,18 @@ class EmergencyDetector:
             if kept:
                 raised.append((kind, kept))
         if not raised:
-            return None
+            return None, bool(cancels)
         kind, triggers = raised[0]
-        return Alarm(
+        alarm = Alarm(
             self.emergencies[kind],
             tuple(self.emergencies[k] for k, _ in raised[1:]),
             tuple(dict.fromkeys(t.lang for t in triggers)),
             triggers[0].pattern.source,
         )
+        return alarm, False
 
     def by_id(self) -> dict[str, Emergency]:
-        return {e.id: e for e in self.emergencies}
+        return dict(self._by_id)
 
     def detect(self, text: str) -> Emergency | None:
         alarm = self.match(text)

@@ -47,6 +47,7 @@ def tiny_content(tmp_path: Path) -> Path:
         'default_contact:\n  fr: "Adressez-vous au gardien."\ntopics: []\n', encoding="utf-8"
     )
     shutil.copy(ROOT / "content" / "emergencies.yaml", target / "emergencies.yaml")
+    shutil.copy(ROOT / "content" / "emergency_messages.yaml", target / "emergency_messages.yaml")
     shutil.copytree(ROOT / "content" / "events", target / "events")
     return target
 

@@ -18,6 +18,7 @@ from bot.answers.content import ContentError, load_content
 from bot.answers.emergencies import (
     DEFAULT_GAP,
     EmergencyDetector,
+    EmergencySet,
     PatternError,
     parse_pattern,
 )
@@ -133,33 +134,32 @@ def test_everyday_questions_sharing_the_words_raise_no_alarm(
     assert kinds(detector, text) == []
 
 
-def test_the_tuning_set_and_the_real_questions_are_recognised(
-    detector: EmergencyDetector,
+def test_the_messages_learnt_from_and_the_real_dev_questions(
+    detector: EmergencyDetector, library: Library
 ) -> None:
-    """bench/data/emergencies.jsonl (the tuning part; the held-out third is not read here): every
-    emergency of the right kind. The real-world dev questions: no false alarm, and nearly every
-    emergency. A few real ones say it with no telling word ("te vas quedando…", a face that
-    droops, "someone asks if the gas is on and I say no") or carry a debatable kind (an
+    """content/emergency_messages.yaml: those written with the patterns, every emergency of
+    the right kind and no near miss; the real ones (with a `source`: the real-world set's dev
+    half), nearly every emergency. A few real ones say it with no telling word ("te vas
+    quedando…", "someone asks if the gas is on and I say no") or carry a debatable kind (an
     unconscious woman in the bath: carbon monoxide or medical?): requiring them all would be
-    learning the dev lines by heart. Most of the thirteenth collection's are narrated
-    testimonies, hence a bar a little under the earlier sets' 95%."""
-    rows = [json.loads(line) for line in (DATA / "emergencies.jsonl").read_text().splitlines()]
-    missed = [
-        r["q"] for r in rows if r["emergency"] and r["emergency"] not in kinds(detector, r["q"])
-    ]
-    false = [r["q"] for r in rows if not r["emergency"] and kinds(detector, r["q"])]
+    learning them by heart. The real dev set's everyday lines: no pattern raises an alarm, the
+    model very few (it is not fitted on them)."""
+    rows = yaml.safe_load((ROOT / "content" / "emergency_messages.yaml").read_text())["messages"]
+    written = [r for r in rows if not r.get("source")]
+    missed = [r["q"] for r in written if r["kind"] and r["kind"] not in kinds(detector, r["q"])]
+    false = [r["q"] for r in rows if not r["kind"] and kinds(detector, r["q"])]
     assert missed == [] and false == []
-    real = [json.loads(line) for line in (DATA / "real" / "dev.jsonl").read_text().splitlines()]
-    emergencies = [r for r in real if r.get("emergency")]
-    alarmed = [r for r in emergencies if kinds(detector, r["q"])]
-    right = [
-        r
-        for r in emergencies
-        if {"gas-leak": "gas"}.get(r["topic"], r["topic"]) in kinds(detector, r["q"])
-    ]
-    assert len(alarmed) >= 0.92 * len(emergencies)
-    assert len(right) >= 0.88 * len(emergencies)
-    assert [r["q"] for r in real if not r.get("emergency") and kinds(detector, r["q"])] == []
+    real = [r for r in rows if r.get("source") and r["kind"]]
+    alarmed = [r for r in real if kinds(detector, r["q"])]
+    right = [r for r in real if r["kind"] in kinds(detector, r["q"])]
+    assert len(real) > 200
+    assert len(alarmed) >= 0.92 * len(real)
+    assert len(right) >= 0.88 * len(real)
+    dev = [json.loads(line) for line in (DATA / "real" / "dev.jsonl").read_text().splitlines()]
+    assert not any(r.get("emergency") for r in dev)  # they are learnt from, above
+    patterns = EmergencyDetector(library.answerer.content.emergencies or EmergencySet())
+    assert [r["q"] for r in dev if kinds(patterns, r["q"])] == []
+    assert len([r for r in dev if kinds(detector, r["q"])]) <= 0.01 * len(dev)
 
 
 def test_the_contents_own_example_questions_raise_no_alarm(

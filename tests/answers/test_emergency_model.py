@@ -1,0 +1,128 @@
+"""The emergency model reads what no pattern knows, after the patterns and never against their
+except idioms; it is fitted once per content version and read back from its cache; a broken
+emergency_messages.yaml is reported with file, message and field."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.answers.answering import EMERGENCY
+from bot.answers.content import ContentError, load_content
+from bot.answers.emergencies import EmergencyDetector, EmergencySet
+from bot.answers.emergency_model import NONE, EmergencyModel, Verdict
+from bot.answers.library import Library
+from tests.answers.test_emergencies import LANGS, assert_emergency_reply
+from tests.conftest import ROOT, Harness
+
+# Said with no word a pattern knows: a husband who locks her in and took her phone, a father
+# who fell and cannot move his arm.
+UNSEEN = [
+    ("mi marido me tiene encerrada en casa y me quitó el móvil", "es", "domestic-violence"),
+    ("o meu pai caiu no chão e não consegue mexer o braço esquerdo", "pt", "medical"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), UNSEEN)
+def test_the_model_recognises_what_no_pattern_knows(
+    library: Library, text: str, lang: str, kind: str
+) -> None:
+    answerer = library.answerer
+    patterns = EmergencyDetector(answerer.content.emergencies or EmergencySet())
+    assert patterns.match(text) is None
+    alarm = answerer.emergencies.match(text)
+    assert alarm is not None and alarm.emergency.id == kind
+    assert alarm.trigger.startswith("model ")
+    answer = answerer.answer(text)
+    assert answer.decision == EMERGENCY and answer.lang == lang
+
+
+async def test_a_resident_gets_the_numbers_for_what_only_the_model_recognised(
+    harness: Harness,
+) -> None:
+    resident = harness.resident(1001, "pt")
+    await resident.send(UNSEEN[1][0])
+    [reply] = await resident.wait_for_messages(1)
+    assert_emergency_reply(reply, ["15"])
+
+
+class Sure:
+    """A model that always says suicide: what the detector does with its verdict."""
+
+    def verdict(self, text: str) -> Verdict:
+        return Verdict("suicide", 0.99)
+
+
+def test_the_model_speaks_only_after_the_patterns_and_never_against_an_except(
+    library: Library,
+) -> None:
+    emergencies = library.answerer.content.emergencies
+    assert emergencies is not None
+    detector = EmergencyDetector(emergencies, Sure())  # type: ignore[arg-type]
+    alarm = detector.match("mon fils a bu de la javel")
+    assert alarm is not None and alarm.emergency.id == "poisoning"  # the pattern's
+    silenced = detector.match("j'ai envie de mourir de rire")  # an except idiom
+    assert silenced is None
+    alone = detector.match("bonjour")
+    assert alone is not None and alone.emergency.id == "suicide" and alone.trigger == "model 0.99"
+
+
+EXAMPLES = [
+    *[(f"my son swallowed a {thing}", "poisoning") for thing in ("battery", "magnet", "pill")],
+    *[(f"mon fils a avalé une {thing}", "poisoning") for thing in ("pile", "bille", "pilule")],
+    *[(f"how do I lower my {thing} bill", NONE) for thing in ("water", "gas", "power")],
+    *[
+        (f"comment baisser ma facture d'{thing}", NONE)
+        for thing in ("eau", "électricité", "énergie")
+    ],
+]
+
+
+def test_the_fitted_model_is_kept_and_read_back(tmp_path: Path, monkeypatch, caplog) -> None:
+    first = EmergencyModel.fitted(EXAMPLES, tmp_path)
+    [cached] = tmp_path.glob("emergency-model-*.bin")
+
+    def no_fit(cls, examples):  # the second start must not fit again
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(EmergencyModel, "_fit", classmethod(no_fit))
+    again = EmergencyModel.fitted(EXAMPLES, tmp_path)
+    for text in ("my daughter swallowed a battery", "how do I lower my bill"):
+        assert again.verdict(text) == first.verdict(text)
+    monkeypatch.undo()
+    cached.write_bytes(b"torn")
+    with caplog.at_level(logging.WARNING):
+        refitted = EmergencyModel.fitted(EXAMPLES, tmp_path)
+    assert "unreadable" in caplog.text
+    assert refitted.verdict("my son swallowed a magnet") == first.verdict(
+        "my son swallowed a magnet"
+    )
+    changed = EmergencyModel.fitted([*EXAMPLES, ("my son drank bleach", "poisoning")], tmp_path)
+    assert changed is not None and len(list(tmp_path.glob("emergency-model-*.bin"))) == 2
+
+
+def test_a_broken_messages_file_is_reported_with_file_message_and_field(tmp_path: Path) -> None:
+    target = tmp_path / "content"
+    shutil.copytree(ROOT / "content", target)
+    path = target / "emergency_messages.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["messages"][0]["kind"] = "flood"
+    data["messages"][1]["lang"] = "de"
+    data["messages"][2]["q"] = ""
+    data["messages"][3]["sorce"] = "https://example.org"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(target, LANGS)
+    text = "\n".join(caught.value.problems)
+    name = "content/emergency_messages.yaml"
+    assert f"{name}: message 1: kind: 'flood' is no emergency's id (or null)" in text
+    assert f"{name}: message 2: lang: no catalog for 'de' in locales/" in text
+    assert f"{name}: message 3: q: String should have at least 1 character" in text
+    assert f"{name}: message 4: sorce: unknown field (check its spelling)" in text
+    path.unlink()
+    with pytest.raises(ContentError, match=f"{name}: missing"):
+        load_content(target, LANGS)
