@@ -1,5 +1,6 @@
 """The emergency model: a second reader beside the patterns, for danger said in words no
-pattern has seen ("she's gone all purply", "plus rien ne me retient").
+pattern has seen ("mi marido me tiene encerrada y me quitó el móvil", "o meu pai caiu e não
+consegue mexer o braço").
 
 Patterns learn only the wordings they are shown: on real messages collected after they were
 written, they recognised about half. The model learns from whole messages instead: the real
@@ -24,6 +25,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable
@@ -49,6 +51,7 @@ THRESHOLD = 0.7
 NONE = ""  # the label of an everyday message
 FORMAT = 1  # bump when the cache file's layout or the features change
 DEFAULT_CACHE = Path("var") / "cache"
+STALE = 7 * 24 * 3600  # a cached model of content edited since is deleted after a week
 
 
 @lru_cache(maxsize=50_000)
@@ -183,6 +186,9 @@ class EmergencyModel:
                 for numbers in (self.idf, self.weights, self.bias):
                     _little_endian(numbers).tofile(f)
             os.replace(f.name, path)
+            for old in path.parent.glob("emergency-model-*.bin"):
+                if old != path and time.time() - old.stat().st_mtime > STALE:
+                    old.unlink(missing_ok=True)
         except OSError as exc:  # a read-only disk: the model still works, fitted each start
             log.warning("emergency model: cannot cache it in %s (%s)", path.parent, exc)
 

@@ -5,7 +5,9 @@ emergency_messages.yaml is reported with file, message and field."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ import yaml
 from bot.answers.answering import EMERGENCY
 from bot.answers.content import ContentError, load_content
 from bot.answers.emergencies import EmergencyDetector, EmergencySet
-from bot.answers.emergency_model import NONE, EmergencyModel, Verdict
+from bot.answers.emergency_model import NONE, STALE, EmergencyModel, Verdict
 from bot.answers.library import Library
 from tests.answers.test_emergencies import LANGS, assert_emergency_reply
 from tests.conftest import ROOT, Harness
@@ -101,8 +103,12 @@ def test_the_fitted_model_is_kept_and_read_back(tmp_path: Path, monkeypatch, cap
     assert refitted.verdict("my son swallowed a magnet") == first.verdict(
         "my son swallowed a magnet"
     )
+    stale = tmp_path / "emergency-model-0123456789abcdef01234567.bin"
+    stale.write_bytes(b"a model of content edited long ago")
+    os.utime(stale, (time.time() - STALE - 60,) * 2)
     changed = EmergencyModel.fitted([*EXAMPLES, ("my son drank bleach", "poisoning")], tmp_path)
-    assert changed is not None and len(list(tmp_path.glob("emergency-model-*.bin"))) == 2
+    assert changed is not None and not stale.exists()  # a week old: deleted
+    assert len(list(tmp_path.glob("emergency-model-*.bin"))) == 2  # the recent one stays
 
 
 def test_a_broken_messages_file_is_reported_with_file_message_and_field(tmp_path: Path) -> None:
