@@ -84,6 +84,9 @@ EMERGENCIES = [
     ("mon père ne respire plus", "medical"),
     ("le voisin frappe son fils tous les jours", "child-danger"),
     ("un homme armé dans le hall", "danger"),
+    ("I can't take it anymore, tonight I'll end everything", "suicide"),
+    ("j'en peux plus de cette vie, demain je serai plus là", "suicide"),
+    ("mon petit a mis dans sa bouche une capsule de lessive, il tousse", "poisoning"),
 ]
 
 # Everyday questions that share the words: no alarm.
