@@ -10,10 +10,10 @@ the content as an everyday message. It is a logistic regression (scikit-learn) o
 It speaks only when it is sure (`THRESHOLD`) and the patterns found nothing; the patterns'
 `except` idioms still silence it.
 
-Fitting takes a few seconds, so the fitted weights are kept in a cache file named by a digest
-of everything they were fitted on: a start with the same content reads them in milliseconds,
-in plain Python (no NumPy, no scikit-learn: a start stays lean); an edit to the messages or
-the content fits again.
+Fitting takes a few seconds, in a child process (scikit-learn and the fit's memory leave with
+it), and the fitted weights are kept in a cache file named by a digest of everything they were
+fitted on: a start with the same content reads them in milliseconds, in plain Python (no
+NumPy, no scikit-learn: the bot stays lean); an edit to the messages or the content fits again.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -125,6 +126,11 @@ class EmergencyModel:
                 return cls._read(path)
             except (OSError, ValueError, KeyError, EOFError) as exc:  # torn: fit again
                 log.warning("emergency model: cache %s unreadable (%s), fitting again", path, exc)
+        if path is not None and _fit_apart(examples, path):
+            try:
+                return cls._read(path)
+            except (OSError, ValueError, KeyError, EOFError) as exc:
+                log.warning("emergency model: fitted apart but unreadable (%s)", exc)
         model = cls._fit(examples)
         if path is not None:
             model._write(path)
@@ -136,25 +142,32 @@ class EmergencyModel:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
-        counted = [grams(text) for text, _ in examples]
+        # Two passes over the texts rather than thousands of counters kept, and compact arrays
+        # rather than lists: the fit runs inside the bot, on a small host.
         df: Counter[str] = Counter()
-        for counts in counted:
-            df.update(counts.keys())
+        for text, _ in examples:
+            df.update(grams(text).keys())
         vocabulary = sorted(g for g, n in df.items() if n >= MIN_DF)
         index = {g: i for i, g in enumerate(vocabulary)}
         total = len(examples)
         idf = array("f", (math.log((1 + total) / (1 + df[g])) + 1.0 for g in vocabulary))
-        rows: list[int] = []
-        columns: list[int] = []
-        values: list[float] = []
-        for row, counts in enumerate(counted):
-            found = [(index[g], c) for g, c in counts.items() if g in index]
+        del df
+        pointers, columns, values = array("q", [0]), array("i"), array("d")
+        for text, _ in examples:
+            found = [(index[g], c) for g, c in grams(text).items() if g in index]
             weighted = [(1.0 + math.log(c)) * idf[i] for i, c in found]
             norm = math.sqrt(sum(v * v for v in weighted)) or 1.0
-            rows += [row] * len(found)
-            columns += [i for i, _ in found]
-            values += [v / norm for v in weighted]
-        matrix = csr_matrix((values, (rows, columns)), shape=(total, len(vocabulary)))
+            columns.extend(i for i, _ in found)
+            values.extend(v / norm for v in weighted)
+            pointers.append(len(columns))
+        matrix = csr_matrix(
+            (
+                np.frombuffer(values),
+                np.frombuffer(columns, dtype=np.int32),
+                np.frombuffer(pointers, dtype=np.int64),
+            ),
+            shape=(total, len(vocabulary)),
+        )
         labels = [kind for _, kind in examples]
         fit = LogisticRegression(C=C, class_weight=WEIGHTS, max_iter=3000).fit(matrix, labels)
         classes = [str(c) for c in fit.classes_]
@@ -209,6 +222,39 @@ class EmergencyModel:
         return cls(vocabulary, idf, weights, bias, classes)
 
 
+def _fit_apart(examples: list[tuple[str, str]], path: Path) -> bool:
+    """Fit in a child process that writes the cache file: scikit-learn and the fit's memory
+    (a peak of about 200 MB) go with it, instead of staying in the bot for good."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, suffix=".json", encoding="utf-8"
+        ) as f:
+            json.dump(examples, f, ensure_ascii=False)
+            f.flush()
+            done = subprocess.run(
+                [sys.executable, "-m", __name__, f.name, str(path)],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("emergency model: cannot fit it apart (%s), fitting here", exc)
+        return False
+    if done.returncode != 0:
+        log.warning("emergency model: the fit apart failed, fitting here:\n%s", done.stderr[-2000:])
+        return False
+    return path.exists()
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m bot.answers.emergency_model EXAMPLES.json MODEL.bin`: what `_fit_apart` runs."""
+    examples = [tuple(pair) for pair in json.loads(Path(argv[0]).read_text(encoding="utf-8"))]
+    EmergencyModel._fit(examples)._write(Path(argv[1]))  # type: ignore[arg-type]
+    return 0
+
+
 def _little_endian(numbers: array) -> array:
     """The file is little-endian whatever the machine; swapped in a copy on a big-endian one."""
     if sys.byteorder == "little":
@@ -223,3 +269,7 @@ def examples_of(
 ) -> list[tuple[str, str]]:
     """(text, kind or NONE): the emergency messages and near misses, then everyday messages."""
     return [(text, kind or NONE) for text, kind in messages] + [(q, NONE) for q in everyday]
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

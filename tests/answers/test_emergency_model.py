@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -132,3 +134,20 @@ def test_a_broken_messages_file_is_reported_with_file_message_and_field(tmp_path
     path.unlink()
     with pytest.raises(ContentError, match=f"{name}: missing"):
         load_content(target, LANGS)
+
+
+def test_the_fit_runs_apart_and_leaves_the_bot_lean(tmp_path: Path) -> None:
+    """scikit-learn is loaded by the child process that fits, never by the one that asks."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from bot.answers.emergency_model import EmergencyModel; "
+        "from tests.answers.test_emergency_model import EXAMPLES; "
+        f"m = EmergencyModel.fitted(EXAMPLES, Path({str(tmp_path)!r})); "
+        "print(m.verdict('my son swallowed a battery').kind, 'sklearn' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["poisoning", "False"]
+    assert len(list(tmp_path.glob("emergency-model-*.bin"))) == 1
+    assert not list(tmp_path.glob("*.json"))  # the examples handed to the child are gone
