@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 from babel.lists import format_list
@@ -83,21 +84,30 @@ _Word = tuple[str, str]  # (kind, folded text)
 
 def _word(raw: str, source: str) -> _Word:
     """(kind, folded text) of one word: kind is exact, prefix, suffix or infix."""
+    found = _checked_word(raw)
+    if isinstance(found, str):
+        raise PatternError(f"'{source}': {found}")
+    return found
+
+
+@cache
+def _checked_word(raw: str) -> _Word | str:
+    """`_word` without the line: the same alternatives come back in many lines (word sets,
+    product lists), and folding them is most of the start-up's pattern work. A str is what is
+    wrong with it."""
     starts, ends = raw.startswith("*"), raw.endswith("*")
     core = raw.strip("*")
     if "*" in core:
-        raise PatternError(f"'{source}': '*' goes only at the start or end of a word")
+        return "'*' goes only at the start or end of a word"
     if not core:
-        raise PatternError(f"'{source}': an alternative is empty")
+        return "an alternative is empty"
     folded = fold(core)
     tokens = words(core)
     if len(tokens) != 1 or tokens[0] != folded:
-        raise PatternError(
-            f"'{source}': '{core}' is not one word; join the words of a phrase with '+'"
-        )
+        return f"'{core}' is not one word; join the words of a phrase with '+'"
     minimum = 3 if starts and ends else 2 if starts or ends else 1
     if len(folded) < minimum:
-        raise PatternError(f"'{source}': '{raw}' is too short for a wildcard")
+        return f"'{raw}' is too short for a wildcard"
     kind = "infix" if starts and ends else "suffix" if starts else "prefix" if ends else "exact"
     return kind, folded
 
