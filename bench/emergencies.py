@@ -85,7 +85,8 @@ def evaluate(
     alone: EmergencyDetector | None = None,
 ) -> dict[str, float]:
     """`alone`: the patterns without the model, whose figures are printed too."""
-    alarms = [detector.match(c.q) for c in cases]
+    assessed = [detector.assess(c.q) for c in cases]
+    alarms = [alarm for alarm, _ in assessed]
     emergencies = [(c, a) for c, a in zip(cases, alarms, strict=True) if c.kind]
     near = [(c, a) for c, a in zip(cases, alarms, strict=True) if not c.kind]
     print(f"\n== {name}: {len(emergencies)} emergencies, {len(near)} other messages")
@@ -112,6 +113,13 @@ def evaluate(
     false = [(c, a) for c, a in near if a is not None]
     if near:
         print(f"false alarms {len(false)}/{len(near)} = {len(false) / len(near):.1%}")
+    if detector.model is not None:
+        missed = sum(1 for c, (a, con) in zip(cases, assessed, strict=True) if c.kind and con)
+        others = sum(1 for c, (a, con) in zip(cases, assessed, strict=True) if not c.kind and con)
+        print(
+            f"concerns (the answer, with a first number above it): {missed} of the emergencies "
+            f"without an alarm, {others} of the other messages"
+        )
     if alone is not None:
         before = [alone.match(c.q) for c in cases]
         right = sum(1 for c, a in zip(cases, before, strict=True) if c.kind in kinds_of(a))

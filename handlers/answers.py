@@ -68,7 +68,7 @@ async def on_question(update: Update, context: BotContext) -> None:
         if topic is not None and (note := untranslated_note(t, topic, answer.lang)):
             lines.insert(1, note)
         keyboard = InlineKeyboardMarkup([flag_row, [menu_button(t)]])
-        await show(update, "\n\n".join(lines), keyboard, edit=False)
+        await show(update, concerned(t, answer, "\n\n".join(lines), fallback), keyboard, edit=False)
         return
     if not answer.confident:
         # Unsure: say so once, and offer the best guesses rather than refusing.
@@ -77,7 +77,12 @@ async def on_question(update: Update, context: BotContext) -> None:
         none_row = [button(t._("👎 None of these"), NotWhatIAsked(question_id))]
         await show(
             update,
-            bold(t._("I am not sure I understood. Did you mean one of these?")),
+            concerned(
+                t,
+                answer,
+                bold(t._("I am not sure I understood. Did you mean one of these?")),
+                fallback,
+            ),
             InlineKeyboardMarkup([*rows, none_row, [menu_button(t)]]),
             edit=False,
         )
@@ -90,7 +95,9 @@ async def on_question(update: Update, context: BotContext) -> None:
         return
     await show(
         update,
-        entry_text(t, best.entry, answer.lang, fallback, detail=False),
+        concerned(
+            t, answer, entry_text(t, best.entry, answer.lang, fallback, detail=False), fallback
+        ),
         entry_keyboard(
             t,
             best.entry,
@@ -143,6 +150,18 @@ def _number_line(t: Translator, number: Number, lang: str, fallback: str) -> str
     label = html.escape(number.label(lang, fallback))
     note = number_note(number, t)
     return f"{icon} {bold(number.number)} — {label}" + (f" ({html.escape(note)})" if note else "")
+
+
+def concerned(t: Translator, answer: Answer, text: str, fallback: str) -> str:
+    """The reply, with the first number of the kind the emergency model half suspects above
+    it: not enough to answer with the numbers alone, too much to say nothing."""
+    if answer.concern is None:
+        return text
+    number = answer.concern.numbers[0]
+    line = t._("In danger, or someone near you? Call {number} ({label}).").format(
+        number=bold(number.number), label=html.escape(number.label(answer.lang, fallback))
+    )
+    return f"🆘 {line}\n\n{text}"
 
 
 def emergency_text(t: Translator, answer: Answer, fallback: str) -> str:

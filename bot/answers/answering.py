@@ -85,6 +85,7 @@ class Answer:
     courtesy: str | None = None  # greeting, thanks or goodbye: a message with nothing to search
     emergency: Emergency | None = None  # the most urgent kind the message raised
     other_emergencies: tuple[Emergency, ...] = ()  # any other kinds it raised too
+    concern: Emergency | None = None  # a kind the model half suspects: its number goes first
 
     @property
     def out_of_scope(self) -> bool:
@@ -157,7 +158,7 @@ class Answerer:
         text = question.strip()[:SEARCH_CHARS]
         detection = self.detect(text, fallback_lang)
         lang = detection.lang if detection.lang in self.languages else fallback
-        alarm = self.emergencies.match(question.strip())
+        alarm, concern = self.emergencies.assess(question.strip())
         if alarm is not None:
             reply = self._emergency_language(alarm, detection, fallback_lang, fallback)
             return Answer(
@@ -183,7 +184,7 @@ class Answerer:
             if kind != GREETING:
                 return Answer(question, lang, detection.lang, ANSWER, courtesy=kind)
         in_scope = varied([m for m in matches if not is_out_of_scope_topic(m.entry)])
-        return Answer(question, lang, detection.lang, decision, in_scope, topic)
+        return Answer(question, lang, detection.lang, decision, in_scope, topic, concern=concern)
 
     def matches(self, text: str, detection: Detection) -> list[Match]:
         """Search the question's language; when the detector is unsure and that finds no

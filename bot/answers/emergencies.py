@@ -34,7 +34,7 @@ from typing import Any, Literal
 from babel.lists import format_list
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.answers.emergency_model import THRESHOLD, EmergencyModel
+from bot.answers.emergency_model import CONCERN, THRESHOLD, EmergencyModel
 from bot.answers.textnorm import fold, raw_words, words
 from bot.i18n import Translator
 
@@ -665,16 +665,22 @@ class EmergencyDetector:
         return go(0, None, None)
 
     def match(self, text: str) -> Alarm | None:
+        return self.assess(text)[0]
+
+    def assess(self, text: str) -> tuple[Alarm | None, Emergency | None]:
+        """The alarm, if any; else the kind the model half suspects (a concern): not enough
+        to answer with the numbers alone, enough to give the first one beside the answer."""
         alarm, silenced = self._patterns(text)
         if alarm is not None or silenced or self.model is None:
-            return alarm
+            return alarm, None
         verdict = self.model.verdict(text[:SCAN_CHARS])
-        if verdict is None or verdict.probability < THRESHOLD:
-            return None
-        emergency = self._by_id.get(verdict.kind)
-        if emergency is None:  # fitted on a kind since removed from emergencies.yaml
-            return None
-        return Alarm(emergency, (), (), f"model {verdict.probability:.2f}")
+        # A kind since removed from emergencies.yaml is no kind at all.
+        emergency = self._by_id.get(verdict.kind) if verdict is not None else None
+        if verdict is None or emergency is None or verdict.probability < CONCERN:
+            return None, None
+        if verdict.probability < THRESHOLD:
+            return None, emergency
+        return Alarm(emergency, (), (), f"model {verdict.probability:.2f}"), None
 
     def _patterns(self, text: str) -> tuple[Alarm | None, bool]:
         """The patterns' alarm, and whether an except idiom silenced a trigger."""

@@ -26,7 +26,7 @@ from tests.conftest import ROOT, Harness
 # Said with no word a pattern knows: a husband who locks her in and took her phone, a father
 # who fell and cannot move his arm.
 UNSEEN = [
-    ("mi marido me tiene encerrada en casa y me quitó el móvil", "es", "domestic-violence"),
+    ("my husband locks me in the flat and took my phone", "en", "domestic-violence"),
     ("o meu pai caiu no chão e não consegue mexer o braço esquerdo", "pt", "medical"),
 ]
 
@@ -73,6 +73,50 @@ def test_the_model_speaks_only_after_the_patterns_and_never_against_an_except(
     assert silenced is None
     alone = detector.match("bonjour")
     assert alone is not None and alone.emergency.id == "suicide" and alone.trigger == "model 0.99"
+
+
+class Half:
+    """A model half sure of a gas leak, whatever the message."""
+
+    def __init__(self, probability: float) -> None:
+        self.probability = probability
+
+    def verdict(self, text: str) -> Verdict:
+        return Verdict("gas", self.probability)
+
+
+def test_a_half_suspected_kind_is_a_concern_not_an_alarm(library: Library) -> None:
+    emergencies = library.answerer.content.emergencies
+    assert emergencies is not None
+    for probability, alarm, concern in ((0.3, None, None), (0.6, None, "gas"), (0.9, "gas", None)):
+        detector = EmergencyDetector(emergencies, Half(probability))  # type: ignore[arg-type]
+        found, suspected = detector.assess("comment baisser ma facture d'eau")
+        assert (found.emergency.id if found else None) == alarm
+        assert (suspected.id if suspected else None) == concern
+
+
+async def test_a_concern_puts_the_first_number_above_the_usual_answer(
+    harness: Harness, monkeypatch
+) -> None:
+    """In the resident's language, the number in bold, then the answer and its buttons."""
+    monkeypatch.setattr(harness.services.answers.answerer.emergencies, "model", Half(0.6))
+    for lang, text, words in (
+        ("fr", "comment baisser ma facture d'eau", "En danger, vous ou quelqu’un près de vous ?"),
+        ("es", "cómo bajar la factura del agua", "¿En peligro, usted o alguien cerca de usted?"),
+    ):
+        resident = harness.resident(1001 if lang == "fr" else 1002, lang)
+        await resident.send(text)
+        [reply] = await resident.wait_for_messages(1)
+        first, rest = reply["text"].split("\n\n", 1)
+        assert first.startswith("🆘 ") and words in first and "0 800 47 33 33" in first
+        assert any(e["type"] == "bold" for e in reply.get("entities", []))  # the number
+        assert "🆘" not in rest and len(rest) > 40  # the usual answer follows
+        data = [
+            b.get("callback_data", "")
+            for row in reply["reply_markup"]["inline_keyboard"]
+            for b in row
+        ]
+        assert len(data) > 1  # its buttons too, not the emergency reply's menu alone
 
 
 EXAMPLES = [
