@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.answers.answering import Answer
 from bot.answers.courtesy import courtesy_text
 from bot.answers.emergencies import Number, number_note
-from bot.i18n import Translator
+from bot.i18n import HTML, Translator
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import whatson
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
@@ -158,8 +158,10 @@ def concerned(t: Translator, answer: Answer, text: str, fallback: str) -> str:
     if answer.concern is None:
         return text
     number = answer.concern.numbers[0]
-    line = t._("In danger, or someone near you? Call {number} ({label}).").format(
-        number=bold(number.number), label=html.escape(number.label(answer.lang, fallback))
+    line = t._(
+        "In danger, or someone near you? Call {number} ({label}).",
+        number=HTML(bold(number.number)),
+        label=number.label(answer.lang, fallback),
     )
     return f"🆘 {line}\n\n{text}"
 

@@ -67,6 +67,20 @@ def emergency_text(answer: Answer, fallback: str, catalogs: Catalogs) -> str:
 
 
 def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
+    """The reply as plain text; a concern's number above it, as residents get it."""
+    text = _reply_text(answer, answerer, catalogs)
+    if answer.concern is None:
+        return text
+    number = answer.concern.numbers[0]
+    line = catalogs.get(answer.lang)._(
+        "In danger, or someone near you? Call {number} ({label}).",
+        number=number.number,
+        label=number.label(answer.lang, answerer.default_locale),
+    )
+    return f"{line}\n\n{text}"
+
+
+def _reply_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
     t = catalogs.get(answer.lang)
     if answer.emergency is not None:
         return emergency_text(answer, answerer.default_locale, catalogs)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from bot.answers.answering import EMERGENCY
+from bot.answers.ask import to_text
 from bot.answers.content import ContentError, load_content
 from bot.answers.emergencies import EmergencyDetector, EmergencySet
 from bot.answers.emergency_model import NONE, STALE, EmergencyModel, Verdict
@@ -117,6 +118,15 @@ async def test_a_concern_puts_the_first_number_above_the_usual_answer(
             for b in row
         ]
         assert len(data) > 1  # its buttons too, not the emergency reply's menu alone
+
+
+def test_ask_shows_a_concern_as_residents_get_it(library: Library, catalogs, monkeypatch) -> None:
+    monkeypatch.setattr(library.answerer.emergencies, "model", Half(0.6))
+    answer = library.answerer.answer("comment baisser ma facture d'eau")
+    text = to_text(answer, library.answerer, catalogs)
+    first, rest = text.split("\n\n", 1)
+    assert first.startswith("En danger, vous ou quelqu’un près de vous ? Appelez le 0 800 47 33 33")
+    assert rest.strip()
 
 
 EXAMPLES = [
