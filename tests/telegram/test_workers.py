@@ -193,16 +193,24 @@ async def test_what_a_vanished_worker_left_is_adopted_once_a_live_one_is_left_al
         assert "/language" in reply["text"]
         assert await b.assistant.inbox.adopt() == []  # nothing left to adopt
         assert rui.sent_count == 0
+
+        async def unhandled() -> int:
+            async with database.reading() as session:
+                return await session.scalar(
+                    select(func.count())
+                    .select_from(InboxUpdate)
+                    .where(InboxUpdate.handled_at.is_(None))
+                )
+
+        # Ana's update is marked handled just after her reply is sent: give that commit time.
+        deadline = asyncio.get_running_loop().time() + 10
+        while await unhandled() != 1 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
         async with database.reading() as session:
             owner = await session.scalar(
                 select(InboxUpdate.worker).where(InboxUpdate.update_id == 900_002)
             )
-            unhandled = await session.scalar(
-                select(func.count())
-                .select_from(InboxUpdate)
-                .where(InboxUpdate.handled_at.is_(None))
-            )
-        assert owner == a.assistant.inbox.worker and unhandled == 1
+        assert owner == a.assistant.inbox.worker and await unhandled() == 1
         assert ana.sent_count == 1
     finally:
         await stop_app(b.assistant)
