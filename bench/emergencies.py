@@ -168,7 +168,7 @@ def calibration(detector: EmergencyDetector, sets: dict[str, list[Case]]) -> Non
     for name, cases in sets.items():
         scored = []
         for case in cases:
-            alarm, silenced = detector._patterns(case.q)
+            alarm, silenced = detector.by_patterns(case.q)
             verdict = None if alarm or silenced else model.verdict(case.q)
             scored.append((case, verdict.probability if verdict else 0.0))
         cells = []

@@ -508,20 +508,22 @@ def _load_emergencies(
     problems: list[str],
     warnings: list[str],
 ) -> None:
-    path = content_dir / EMERGENCIES_FILE
-    name = str(path.relative_to(content_dir.parent))
-    if not path.exists():
-        problems.append(f"{name}: missing (it holds the emergency numbers and what to do)")
-        return
-    data = _read_yaml(path, content_dir, problems)
+    name, data = _required(content_dir, EMERGENCIES_FILE, "the emergency numbers", problems)
     if data is not None:
         content.emergencies = load_emergencies(data, name, languages, problems, warnings)
-    path = content_dir / MESSAGES_FILE
-    name = str(path.relative_to(content_dir.parent))
-    if not path.exists():
-        problems.append(f"{name}: missing (the messages the emergency model learns from)")
-        return
-    data = _read_yaml(path, content_dir, problems)
+    name, data = _required(content_dir, MESSAGES_FILE, "what the model learns from", problems)
     if data is not None and content.emergencies is not None:
         kinds = {e.id for e in content.emergencies.emergencies}
         content.emergencies.messages = load_messages(data, name, languages, kinds, problems)
+
+
+def _required(
+    content_dir: Path, file: str, holds: str, problems: list[str]
+) -> tuple[str, Any | None]:
+    """(the file's name as staff see it, its parsed data): None and a problem when missing."""
+    path = content_dir / file
+    name = str(path.relative_to(content_dir.parent))
+    if not path.exists():
+        problems.append(f"{name}: missing (it holds {holds})")
+        return name, None
+    return name, _read_yaml(path, content_dir, problems)

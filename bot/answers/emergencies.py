@@ -670,7 +670,7 @@ class EmergencyDetector:
     def assess(self, text: str) -> tuple[Alarm | None, Emergency | None]:
         """The alarm, if any; else the kind the model half suspects (a concern): not enough
         to answer with the numbers alone, enough to give the first one beside the answer."""
-        alarm, silenced = self._patterns(text)
+        alarm, silenced = self.by_patterns(text)
         if alarm is not None or silenced or self.model is None:
             return alarm, None
         verdict = self.model.verdict(text[:SCAN_CHARS])
@@ -682,8 +682,9 @@ class EmergencyDetector:
             return None, emergency
         return Alarm(emergency, (), (), f"model {verdict.probability:.2f}"), None
 
-    def _patterns(self, text: str) -> tuple[Alarm | None, bool]:
-        """The patterns' alarm, and whether an except idiom silenced a trigger."""
+    def by_patterns(self, text: str) -> tuple[Alarm | None, bool]:
+        """The patterns' alarm, and whether an except idiom silenced a trigger (the model
+        stays silent then)."""
         # raw_words folds word by word from a cache, and search reads the same tuple.
         tokens = [folded for _, folded in raw_words(text[:SCAN_CHARS])]
         positions: dict[int, list[int]] = {}

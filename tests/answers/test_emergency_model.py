@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ from bot.answers.content import ContentError, load_content
 from bot.answers.emergencies import EmergencyDetector, EmergencySet
 from bot.answers.emergency_model import NONE, STALE, EmergencyModel, Verdict
 from bot.answers.library import Library
-from tests.answers.test_emergencies import LANGS, assert_emergency_reply
+from tests.answers.test_content import copy_content
+from tests.answers.test_emergencies import LANGS, assert_emergency_reply, text_of
 from tests.conftest import ROOT, Harness
 
 # Said with no word a pattern knows: a husband who locks her in and took her phone, a father
@@ -110,7 +110,10 @@ async def test_a_concern_puts_the_first_number_above_the_usual_answer(
         [reply] = await resident.wait_for_messages(1)
         first, rest = reply["text"].split("\n\n", 1)
         assert first.startswith("🆘 ") and words in first and "0 800 47 33 33" in first
-        assert any(e["type"] == "bold" for e in reply.get("entities", []))  # the number
+        bolds = [
+            text_of(reply["text"], e) for e in reply.get("entities", []) if e["type"] == "bold"
+        ]
+        assert "0 800 47 33 33" in bolds  # the number itself, in bold
         assert "🆘" not in rest and len(rest) > 40  # the usual answer follows
         data = [
             b.get("callback_data", "")
@@ -168,8 +171,7 @@ def test_the_fitted_model_is_kept_and_read_back(tmp_path: Path, monkeypatch, cap
 
 
 def test_a_broken_messages_file_is_reported_with_file_message_and_field(tmp_path: Path) -> None:
-    target = tmp_path / "content"
-    shutil.copytree(ROOT / "content", target)
+    target = copy_content(tmp_path)
     path = target / "emergency_messages.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["messages"][0]["kind"] = "flood"
