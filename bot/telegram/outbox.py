@@ -234,7 +234,10 @@ class OutboxSender:
 
     async def _deliver(self, row: Claimed) -> Outcome:
         if row.run_id not in self._messages:
-            self._messages[row.run_id] = await self.service.message(row.run_id)
+            loaded = await self.service.message(row.run_id)
+            # setdefault: another send may have filled it meanwhile, perhaps with the photo's
+            # file_id after uploading it; this older read must not bring the upload back.
+            self._messages.setdefault(row.run_id, loaded)
         message = self._messages[row.run_id]
         if message is None:  # the announcement was deleted meanwhile
             return _outcome(row, FAILED, error="announcement gone")
