@@ -1,6 +1,6 @@
 """/gaps (staff only): this week's questions with no confident answer or a 👎, most asked first,
-and the messages that got the emergency numbers (so a false alarm or a miss can be fixed in
-content/emergencies.yaml)."""
+and the messages that got the emergency numbers or one number above their answer (so a false
+alarm or a miss can be fixed in content/emergencies.yaml or content/emergency_messages.yaml)."""
 
 from __future__ import annotations
 
@@ -49,26 +49,32 @@ async def gaps(update: Update, context: BotContext) -> None:
 
 
 def emergency_lines(context: BotContext, raised: list[Raised]) -> list[str]:
-    """One block: the messages that got the emergency numbers, by kind (empty if none)."""
-    if not raised:
-        return []
+    """The messages that got the emergency numbers, by kind, then those that got a number above
+    their answer (one block each, none if empty)."""
     t = context.t
     kinds = context.services.answers.answerer.emergencies.by_id()
     fallback = context.services.catalogs.default_locale
-    lines = [bold(t._("🆘 Emergency numbers given, last {days} days", days=DAYS))]
-    for item in raised:
-        kind = kinds.get(item.kind)
-        name = kind.text(t.locale, fallback).name if kind else item.kind
-        lines.append(
-            t._(
-                "×{count} {kind} [{lang}] “{question}”",
-                count=item.count,
-                kind=name,
-                lang=item.lang,
-                question=item.text,
+    blocks = []
+    for sure, title in (
+        (True, t._("🆘 Emergency numbers given, last {days} days", days=DAYS)),
+        (False, t._("⚠️ A number shown above the answer (unsure), last {days} days", days=DAYS)),
+    ):
+        lines = [bold(title)]
+        for item in (r for r in raised if r.sure is sure):
+            kind = kinds.get(item.kind)
+            name = kind.text(t.locale, fallback).name if kind else item.kind
+            lines.append(
+                t._(
+                    "×{count} {kind} [{lang}] “{question}”",
+                    count=item.count,
+                    kind=name,
+                    lang=item.lang,
+                    question=item.text,
+                )
             )
-        )
-    return ["\n".join(lines)]
+        if len(lines) > 1:
+            blocks.append("\n".join(lines))
+    return blocks
 
 
 # Residents' questions are shown only in a private chat, never in a group.

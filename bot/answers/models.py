@@ -45,6 +45,9 @@ class QuestionLog(Base):
     top_entry_id: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
     results: Mapped[Any] = mapped_column(JSON)
+    # The emergency kind the model half suspected when the reply was an answer with that kind's
+    # number above it (migration 0014), so /gaps shows staff these doubtful messages too.
+    concern: Mapped[str | None] = mapped_column(String(32))
 
 
 class Feedback(Base):

@@ -3,7 +3,8 @@
 Only the question's text (with e-mail addresses and phone numbers removed), its language and
 time are kept: no user id, no name, nothing that links a question to a person. A message that
 raised an emergency is logged the same way, its kind in `top_entry_id` ("emergency:gas"), so
-staff see in /gaps that emergency numbers were given, and which messages raised them.
+staff see in /gaps that emergency numbers were given, and which messages raised them; one that
+got an answer with a number above it (the model half sure) has that kind in `concern`.
 
 Each question is written before the reply goes out, so its buttons ("other answers", 👍/👎)
 work on whichever worker receives the press. Its id is chosen here (random), so a question
@@ -61,12 +62,14 @@ class Gap:
 
 @dataclass(frozen=True)
 class Raised:
-    """Messages that raised an emergency of one kind, grouped like gaps."""
+    """Messages that raised an emergency of one kind, grouped like gaps; `sure` is False for
+    those that got an answer with the kind's number above it."""
 
     kind: str
     text: str
     lang: str
     count: int
+    sure: bool = True
 
 
 @dataclass
@@ -125,34 +128,36 @@ class QuestionLogService:
             top_entry_id=_top_entry(answer),
             score=round(best.score, 4) if best else 0.0,
             results=[m.entry.id for m in answer.results[:6]],
+            concern=answer.concern.id if answer.concern else None,
         )
         async with self._db.session() as session:
             await session.execute(insert(QuestionLog).values(**row))
         return question_id
 
     async def emergencies(self, days: int = 7, limit: int = 20) -> list[Raised]:
-        """This week's messages that raised an emergency, most frequent first."""
+        """This week's messages that raised an emergency, most frequent first, then those that
+        got a number above their answer."""
         since = self._clock() - timedelta(days=days)
-        stmt = (
-            select(
-                QuestionLog.top_entry_id,
-                func.min(QuestionLog.text),
-                func.min(QuestionLog.lang),
-                func.count(),
+        alarms = QuestionLog.top_entry_id.startswith(EMERGENCY_PREFIX)
+        raised = []
+        for kind, condition, sure in (
+            (QuestionLog.top_entry_id, alarms, True),
+            (QuestionLog.concern, QuestionLog.concern.is_not(None), False),
+        ):
+            stmt = (
+                select(kind, func.min(QuestionLog.text), func.min(QuestionLog.lang), func.count())
+                .where(QuestionLog.asked_at >= since, condition)
+                .group_by(kind, QuestionLog.normalized)
+                .order_by(func.count().desc(), kind, func.min(QuestionLog.text))
+                .limit(limit)
             )
-            .where(
-                QuestionLog.asked_at >= since,
-                QuestionLog.top_entry_id.startswith(EMERGENCY_PREFIX),
-            )
-            .group_by(QuestionLog.top_entry_id, QuestionLog.normalized)
-            .order_by(func.count().desc(), QuestionLog.top_entry_id, func.min(QuestionLog.text))
-            .limit(limit)
-        )
-        async with self._db.reading() as session:
-            rows = (await session.execute(stmt)).all()
-        return [
-            Raised(str(r[0]).removeprefix(EMERGENCY_PREFIX), r[1], r[2], int(r[3])) for r in rows
-        ]
+            async with self._db.reading() as session:
+                rows = (await session.execute(stmt)).all()
+            raised += [
+                Raised(str(r[0]).removeprefix(EMERGENCY_PREFIX), r[1], r[2], int(r[3]), sure)
+                for r in rows
+            ]
+        return raised
 
     async def get(self, question_id: int) -> LoggedQuestion | None:
         """What a button needs of an earlier question: its language and ranked answers."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from bot.answers.answering import EMERGENCY
 from bot.answers.ask import to_text
@@ -20,9 +21,10 @@ from bot.answers.content import ContentError, load_content
 from bot.answers.emergencies import EmergencyDetector, EmergencySet
 from bot.answers.emergency_model import NONE, STALE, EmergencyModel, Verdict
 from bot.answers.library import Library
+from bot.answers.models import QuestionLog
 from tests.answers.test_content import copy_content
 from tests.answers.test_emergencies import LANGS, assert_emergency_reply, text_of
-from tests.conftest import ROOT, Harness
+from tests.conftest import ADMIN_ID, ROOT, Harness
 
 # Said with no word a pattern knows: a husband who locks her in and took her phone, a father
 # who fell and cannot move his arm.
@@ -121,6 +123,25 @@ async def test_a_concern_puts_the_first_number_above_the_usual_answer(
             for b in row
         ]
         assert len(data) > 1  # its buttons too, not the emergency reply's menu alone
+
+
+async def test_staff_see_in_gaps_the_messages_that_got_a_number_above_their_answer(
+    harness: Harness, monkeypatch
+) -> None:
+    """Logged with the suspected kind, and listed apart from the alarms, in staff's language."""
+    monkeypatch.setattr(harness.services.answers.answerer.emergencies, "model", Half(0.6))
+    resident = harness.resident(1001, "fr")
+    await resident.send("comment baisser ma facture d'eau")
+    await resident.wait_for_messages(1)
+    async with harness.db.reading() as session:
+        [row] = (await session.execute(select(QuestionLog))).scalars().all()
+    assert row.concern == "gas" and not row.top_entry_id.startswith("emergency:")
+    staff = harness.resident(ADMIN_ID, "en", "Staff")
+    await staff.send("/gaps")
+    [gaps] = await staff.wait_for_messages(1)
+    assert "Emergency numbers given" not in gaps["text"]  # no alarm was raised
+    block = gaps["text"].split("A number shown above the answer (unsure), last 7 days")[1]
+    assert "comment baisser ma facture d" in block and "×1" in block
 
 
 def test_ask_shows_a_concern_as_residents_get_it(library: Library, catalogs, monkeypatch) -> None:
