@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.answers.answering import ANSWER, OUT_OF_SCOPE, UNSURE
+from bot.answers.search import Match
 
 
 def test_a_short_plain_question_is_answered_not_doubted(library) -> None:
@@ -30,3 +31,21 @@ def test_saving_on_electricity_is_not_a_question_about_switching_supplier(librar
     switching = library.answerer.answer("quero mudar de fornecedor de luz para poupar", "pt")
     assert switching.decision == OUT_OF_SCOPE and switching.topic is not None
     assert switching.topic.id == "energy-supplier"
+
+
+def test_low_coverage_alone_does_not_refuse_a_question_the_content_scores_high(library) -> None:
+    """A long message covers a small share of its words with any one text: when the best entry
+    still scores high, the resident gets its guesses; a low score with low coverage is not ours."""
+    answerer = library.answerer
+    t = answerer.thresholds
+    entry = answerer.entries["heating-cold-radiator"]
+    other = answerer.entries["water-meter-reading"]
+
+    def decision(score: float, coverage: float) -> str:
+        matches = [Match(entry, "en", score, coverage), Match(other, "en", score / 2, coverage)]
+        return answerer.decide(matches)[0]
+
+    low = t.refuse_coverage / 2
+    assert decision(t.refuse_coverage_score + 5, low) == UNSURE
+    assert decision((t.refuse_score + t.refuse_coverage_score) / 2, low) == OUT_OF_SCOPE
+    assert decision(t.refuse_score / 2, 0.9) == OUT_OF_SCOPE
