@@ -177,7 +177,7 @@ class Answerer:
             )
         if not words(text):
             return Answer(question, lang, detection.lang, UNSURE)
-        courtesy = self._courtesy_language(text, lang)
+        courtesy = self._courtesy_language(text, fallback_lang, lang)
         if courtesy is not None:
             kind = self.courtesy.kind(text, courtesy)
             return Answer(question, courtesy, detection.lang, ANSWER, courtesy=kind)
@@ -227,9 +227,12 @@ class Answerer:
             informativeness(w, lang) < COURTESY_INFORMATIVE for w in rest
         )
 
-    def _courtesy_language(self, text: str, lang: str) -> str | None:
-        """The language of a message made only of greetings or thanks, if it is one."""
-        for code in dict.fromkeys((lang, *self.languages)):
+    def _courtesy_language(self, text: str, resident: str | None, lang: str) -> str | None:
+        """The language of a message made only of greetings or thanks, if it is one: the
+        resident's own when it is a greeting there too ("salam", "hello", "ok" are written in
+        every language), else the detected one, else any."""
+        first = (resident,) if resident in self.languages else ()
+        for code in dict.fromkeys((*first, lang, *self.languages)):
             if self.index.indexes[code].only_courtesy(text):
                 return code
         return None

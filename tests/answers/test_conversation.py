@@ -295,6 +295,10 @@ async def test_thanks_get_you_are_welcome_in_the_residents_language(harness: Har
         ("es", "muchas gracias", "¡De nada!"),
         ("fr", "au revoir", "Au revoir"),
         ("en", "hello", "Hello!"),
+        # The greeting most residents write, in Latin letters, whatever their language.
+        ("ar", "salam", "مرحبا!"),
+        ("fr", "slm", "Bonjour !"),
+        ("en", "salam alikoum", "Hello!"),
     ]
     for number, (lang, text, expected) in enumerate(cases):
         resident = harness.resident(1100 + number, lang)
@@ -377,3 +381,15 @@ async def test_a_reload_with_a_bad_events_file_changes_nothing_at_all(
         assert library.answerer is before  # the answers' edit is not in service either
     finally:
         await stop_app(assistant)
+
+
+async def test_darija_in_latin_letters_mixed_with_french_is_understood(harness: Harness) -> None:
+    """ "3andi mochkil m3a chauffage" (I have a problem with the heating): the Darija words
+    count for their French meaning, so the resident gets the heating card, not "not ours"."""
+    resident = harness.resident(1001, "fr")
+    await resident.send("salam, 3andi mochkil m3a chauffage")
+    [reply] = await resident.wait_for_messages(1)
+    assert "radiateur" in reply["text"].lower() or "chauffage" in reply["text"].lower()
+    assert not reply["text"].startswith("Bonjour")
+    [row] = await logged(harness)
+    assert row.top_entry_id is not None and row.top_entry_id.startswith("heating")
