@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.answers.answering import Answer
-from bot.answers.courtesy import courtesy_text
+from bot.answers.courtesy import HELP, courtesy_text, help_text
 from bot.answers.emergencies import Number, number_note
 from bot.i18n import HTML, Translator
 from bot.telegram.callbacks import button, decode, is_kind
@@ -53,7 +53,8 @@ async def on_question(update: Update, context: BotContext) -> None:
         )
         return
     if answer.courtesy is not None:
-        await show(update, courtesy_text(t, answer.courtesy), main_menu(t), edit=False)
+        text = help_text(t, bold) if answer.courtesy == HELP else courtesy_text(t, answer.courtesy)
+        await show(update, text, main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
     if await whatson.live_answer(update, context, answer):

@@ -7,6 +7,7 @@ from functools import lru_cache
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.answers.courtesy import help_text
 from bot.answers.taxonomy import TOPIC_LABELS
 from bot.i18n import Translator
 from bot.telegram.callbacks import button, is_kind
@@ -65,22 +66,7 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     t = context.t
-    text = "\n\n".join(
-        [
-            bold(t._("How to use the assistant")),
-            t._(
-                "Write your question as you would say it, for example: "
-                "“how can I lower my water bill?” or “when is the next recycling shop?”."
-            ),
-            t._("/start: main menu\n/help: this help\n/language: change the language"),
-            t._(
-                "/settings: topics, quiet hours, weekly tip\n/stop: no more messages\n"
-                "/privacy: what I keep about you"
-            ),
-            t._("You can also tap the buttons: no need to type."),
-        ]
-    )
-    await show(update, text, main_menu(t), edit=False)
+    await show(update, help_text(t, bold), main_menu(t), edit=False)
 
 
 async def home(update: Update, context: BotContext) -> None:

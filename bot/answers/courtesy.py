@@ -1,11 +1,15 @@
-"""Courtesy messages: thanks and goodbyes are told apart from greetings, in every language.
+"""Courtesy messages: thanks and goodbyes are told apart from greetings, in every language;
+and a message that only asks for help ("aide", "menu", "what can you do") gets the help.
 
-The words live in content/courtesy.yaml (data staff can extend); they are also courtesy words
-for the search, so a message made only of them is never searched.
+The words live in content/courtesy.yaml (data staff can extend). Thanks and goodbyes are also
+courtesy words for the search, so a message made only of them is never searched. Help phrases
+count only as the whole message (greetings around them aside): "aide" alone is a request for
+help, "aide au logement" a question.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from bot.answers.textnorm import words
 from bot.i18n import Translator
 
 KINDS = ("thanks", "goodbye")
+HELP = "help"  # matched as the whole message only
 GREETING = "greeting"
 FILE = "courtesy.yaml"
 
@@ -28,7 +33,22 @@ class Courtesy:
 
     def words_of(self, lang: str) -> list[str]:
         """Every phrase of a language, for the search to ignore."""
-        return [" ".join(p) for kinds in self.phrases.get(lang, {}).values() for p in kinds]
+        return [
+            " ".join(p)
+            for kind, phrases in self.phrases.get(lang, {}).items()
+            if kind != HELP
+            for p in phrases
+        ]
+
+    def asks_for_help(self, text: str, lang: str, ignored: frozenset[str]) -> bool:
+        """The whole message, `ignored` words (greetings) before or after it aside, is one of
+        the help phrases."""
+        tokens = words(text)
+        while tokens and tokens[0] in ignored:
+            tokens = tokens[1:]
+        while tokens and tokens[-1] in ignored:
+            tokens = tokens[:-1]
+        return bool(tokens) and tuple(tokens) in self.phrases.get(lang, {}).get(HELP, ())
 
     def kind(self, text: str, lang: str) -> str:
         """thanks, goodbye, or greeting (the default for a courtesy-only message)."""
@@ -55,10 +75,10 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     problems: list[str] = []
     phrases: dict[str, dict[str, frozenset[tuple[str, ...]]]] = {}
     if not isinstance(data, dict):
-        raise ContentError([f"{name}: must map thanks: and goodbye: to words per language"])
+        raise ContentError([f"{name}: must map thanks:, goodbye: and help: to words per language"])
     for kind, by_lang in data.items():
-        if kind not in KINDS:
-            problems.append(f"{name}: {kind}: unknown kind (use {', '.join(KINDS)})")
+        if kind not in (*KINDS, HELP):
+            problems.append(f"{name}: {kind}: unknown kind (use {', '.join((*KINDS, HELP))})")
             continue
         if not isinstance(by_lang, dict):
             problems.append(f"{name}: {kind}: must map each language to a list of words")
@@ -82,8 +102,30 @@ def courtesy_text(t: Translator, kind: str) -> str:
         return t._("You're welcome! Ask me anything else, or choose a topic below.")
     if kind == "goodbye":
         return t._("Goodbye! Come back whenever you like.")
+    if kind == HELP:
+        return help_text(t)
     return (
         t._("Hello!")
         + "\n\n"
         + t._("Ask me a question in your own words, or choose a topic below.")
+    )
+
+
+def help_text(t: Translator, strong: Callable[[str], str] = str) -> str:
+    """What /help shows, and a message that only asks for help (`strong`: how to set off the
+    title, bold in Telegram)."""
+    return "\n\n".join(
+        [
+            strong(t._("How to use the assistant")),
+            t._(
+                "Write your question as you would say it, for example: "
+                "“how can I lower my water bill?” or “when is the next recycling shop?”."
+            ),
+            t._("/start: main menu\n/help: this help\n/language: change the language"),
+            t._(
+                "/settings: topics, quiet hours, weekly tip\n/stop: no more messages\n"
+                "/privacy: what I keep about you"
+            ),
+            t._("You can also tap the buttons: no need to type."),
+        ]
     )

@@ -393,3 +393,26 @@ async def test_darija_in_latin_letters_mixed_with_french_is_understood(harness: 
     assert not reply["text"].startswith("Bonjour")
     [row] = await logged(harness)
     assert row.top_entry_id is not None and row.top_entry_id.startswith("heating")
+
+
+async def test_a_message_asking_only_for_help_gets_the_help_and_the_menu(harness: Harness) -> None:
+    """ "aide", "menu", "what can you do": the help, in the resident's language, with the topics;
+    a question that contains the word ("aide au logement") is still a question."""
+    for number, (lang, text, title) in enumerate(
+        [
+            ("fr", "bonjour, aide svp", "Comment utiliser l’assistant"),
+            ("en", "what can you do?", "How to use the assistant"),
+            ("es", "ayuda", harness.services.catalogs.get("es")._("How to use the assistant")),
+            ("ar", "مساعدة", harness.services.catalogs.get("ar")._("How to use the assistant")),
+        ]
+    ):
+        resident = harness.resident(1200 + number, lang)
+        await resident.send(text)
+        [reply] = await resident.wait_for_messages(1)
+        assert reply["text"].startswith(title), (text, reply["text"])
+        assert "/stop" in reply["text"] and len(buttons(reply)) >= 4
+    resident = harness.resident(1300, "fr")
+    await resident.send("aide au logement")
+    [reply] = await resident.wait_for_messages(1)
+    assert not reply["text"].startswith("Comment utiliser")
+    assert "CAF" in reply["text"]
