@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.answers.content import ContentSet, Entry
-from bot.answers.courtesy import GREETING, HELP, Courtesy
+from bot.answers.courtesy import GREETING, Courtesy
 from bot.answers.emergencies import Alarm, Emergency, EmergencyDetector, EmergencySet
 from bot.answers.emergency_model import DEFAULT_CACHE, EmergencyModel, examples_of
 from bot.answers.langdetect import Detection, LanguageDetection
@@ -177,10 +177,11 @@ class Answerer:
             )
         if not words(text):
             return Answer(question, lang, detection.lang, UNSURE)
-        for code in dict.fromkeys((fallback, lang)):
-            ignored = self.index.indexes[code].courtesy
-            if self.courtesy.asks_for_help(text, code, ignored):
-                return Answer(question, code, detection.lang, ANSWER, courtesy=HELP)
+        for code in dict.fromkeys((fallback, lang, *self.languages)):
+            whole = self.courtesy.whole(text, code, self.index.indexes[code].courtesy)
+            if whole is not None:
+                reply = code if code in (fallback, lang) else fallback
+                return Answer(question, reply, detection.lang, ANSWER, courtesy=whole)
         courtesy = self._courtesy_language(text, fallback_lang, lang)
         if courtesy is not None:
             kind = self.courtesy.kind(text, courtesy)

@@ -1,10 +1,11 @@
 """Courtesy messages: thanks and goodbyes are told apart from greetings, in every language;
-and a message that only asks for help ("aide", "menu", "what can you do") gets the help.
+a message that only asks for help ("aide", "menu", "what can you do") gets the help, and one
+that only reacts ("oui", "cool", "lol") an invitation to ask.
 
 The words live in content/courtesy.yaml (data staff can extend). Thanks and goodbyes are also
-courtesy words for the search, so a message made only of them is never searched. Help phrases
-count only as the whole message (greetings around them aside): "aide" alone is a request for
-help, "aide au logement" a question.
+courtesy words for the search, so a message made only of them is never searched. Help and
+reaction phrases count only as the whole message (greetings around them aside): "aide" alone
+is a request for help, "aide au logement" a question.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from bot.answers.textnorm import words
 from bot.i18n import Translator
 
 KINDS = ("thanks", "goodbye")
-HELP = "help"  # matched as the whole message only
+HELP = "help"  # matched as the whole message only, like REACTION
+REACTION = "reaction"  # "oui", "cool", "lol", "hein": no question, and not thanks either
+WHOLE = (HELP, REACTION)
 GREETING = "greeting"
 FILE = "courtesy.yaml"
 
@@ -36,19 +39,24 @@ class Courtesy:
         return [
             " ".join(p)
             for kind, phrases in self.phrases.get(lang, {}).items()
-            if kind != HELP
+            if kind not in WHOLE
             for p in phrases
         ]
 
-    def asks_for_help(self, text: str, lang: str, ignored: frozenset[str]) -> bool:
-        """The whole message, `ignored` words (greetings) before or after it aside, is one of
-        the help phrases."""
+    def whole(self, text: str, lang: str, ignored: frozenset[str]) -> str | None:
+        """HELP or REACTION when the whole message, `ignored` words (greetings) before or
+        after it aside, is one of that kind's phrases."""
         tokens = words(text)
-        while tokens and tokens[0] in ignored:
-            tokens = tokens[1:]
-        while tokens and tokens[-1] in ignored:
-            tokens = tokens[:-1]
-        return bool(tokens) and tuple(tokens) in self.phrases.get(lang, {}).get(HELP, ())
+        core = tokens
+        while core and core[0] in ignored:
+            core = core[1:]
+        while core and core[-1] in ignored:
+            core = core[:-1]
+        for found in dict.fromkeys((tuple(core), tuple(tokens))):  # "nice" is in "have a nice day"
+            for kind in WHOLE:
+                if found and found in self.phrases.get(lang, {}).get(kind, ()):
+                    return kind
+        return None
 
     def kind(self, text: str, lang: str) -> str:
         """thanks, goodbye, or greeting (the default for a courtesy-only message)."""
@@ -75,10 +83,10 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     problems: list[str] = []
     phrases: dict[str, dict[str, frozenset[tuple[str, ...]]]] = {}
     if not isinstance(data, dict):
-        raise ContentError([f"{name}: must map thanks:, goodbye: and help: to words per language"])
+        raise ContentError([f"{name}: must map thanks:, goodbye:, help: and reaction: to words"])
     for kind, by_lang in data.items():
-        if kind not in (*KINDS, HELP):
-            problems.append(f"{name}: {kind}: unknown kind (use {', '.join((*KINDS, HELP))})")
+        if kind not in (*KINDS, *WHOLE):
+            problems.append(f"{name}: {kind}: unknown kind (use {', '.join((*KINDS, *WHOLE))})")
             continue
         if not isinstance(by_lang, dict):
             problems.append(f"{name}: {kind}: must map each language to a list of words")
@@ -104,6 +112,8 @@ def courtesy_text(t: Translator, kind: str) -> str:
         return t._("Goodbye! Come back whenever you like.")
     if kind == HELP:
         return help_text(t)
+    if kind == REACTION:
+        return t._("Ask me a question in your own words, or choose a topic below.")
     return (
         t._("Hello!")
         + "\n\n"
