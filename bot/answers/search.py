@@ -310,7 +310,7 @@ class LanguageIndex:
         it (empty when the content does not know it)."""
         assert self.docs is not None
         out: list[tuple[float, frozenset[str]]] = []
-        for raw, expansion in self._groups(text):
+        for _, expansion in self._groups(text):
             if not expansion:
                 continue
             stems: set[str] = set()
@@ -329,7 +329,8 @@ class LanguageIndex:
                     stem = self.surface[corrected] if corrected else stem
                 if stem in self.docs.idf:
                     stems.add(stem)
-            weigh = [w for w, _ in expansion] if len(expansion) > 1 else [raw]
+            # Weighed by the words it stands for: "se chauffer" means heating, not "se".
+            weigh = [w for w, _ in expansion]
             weight = max(informativeness(w, self.lang) for w in weigh)
             out.append((weight, frozenset(stems)))
         return out

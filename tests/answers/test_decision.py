@@ -49,3 +49,20 @@ def test_low_coverage_alone_does_not_refuse_a_question_the_content_scores_high(l
     assert decision(t.refuse_coverage_score + 5, low) == UNSURE
     assert decision((t.refuse_score + t.refuse_coverage_score) / 2, low) == OUT_OF_SCOPE
     assert decision(t.refuse_score / 2, 0.9) == OUT_OF_SCOPE
+
+
+def test_warming_the_home_is_a_heating_question_in_every_language(library) -> None:
+    """The verb ("chauffer", "calentar la casa", "aquecer a casa", "ندفي") says heating as the
+    noun does; warming water or food keeps its own subject."""
+    for question, lang in (
+        ("comment chauffer la maison moins cher", "fr"),
+        ("se chauffer sans se ruiner", "fr"),
+        ("cómo calentar la casa gastando menos", "es"),
+        ("como aquecer a casa gastando menos", "pt"),
+        ("كيفاش نسخن الدار", "ar"),
+    ):
+        answer = library.answerer.answer(question, lang)
+        assert answer.decision != OUT_OF_SCOPE, question
+        assert answer.results[0].entry.category == "energy.heating", question
+    water = library.answerer.answer("cómo calentar el agua sin gastar tanto", "es")
+    assert water.results[0].entry.category == "energy.hot_water"
