@@ -61,6 +61,10 @@ EMERGENCIES = [
     ("عايز اموت", "suicide"),
     ("بدي موت حالي", "suicide"),
     ("bghit nmout", "suicide"),
+    ("weldi tah men chorfa", "medical"),  # Arabizi: my son fell from the balcony
+    ("بنتي سقطت من البلكونة", "medical"),
+    ("عندي جار كيضرب مراتو كل ليلة", "domestic-violence"),  # a neighbour beats his wife
+    ("jari kaydreb mrato", "domestic-violence"),
     ("quero morrer", "suicide"),
     ("não aguento mais viver", "suicide"),
     ("me quiero matar", "suicide"),
