@@ -53,7 +53,11 @@ async def on_question(update: Update, context: BotContext) -> None:
         )
         return
     if answer.courtesy is not None:
-        text = help_text(t, bold) if answer.courtesy == HELP else courtesy_text(t, answer.courtesy)
+        contact = html.escape(answerer.contact(answer.lang))
+        if answer.courtesy == HELP:
+            text = help_text(t, bold)
+        else:
+            text = courtesy_text(t, answer.courtesy, contact)
         await show(update, text, main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)

@@ -87,7 +87,7 @@ def _reply_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
     if answer.empty:
         return t._("Please write your question in a few words.")
     if answer.courtesy is not None:
-        return courtesy_text(t, answer.courtesy)
+        return courtesy_text(t, answer.courtesy, answerer.contact(answer.lang))
     if answer.out_of_scope:
         topic = answer.topic
         contact = topic.text(answer.lang, answerer.default_locale).answer if topic else None

@@ -1,6 +1,7 @@
 """Courtesy messages: thanks and goodbyes are told apart from greetings, in every language;
-a message that only asks for help ("aide", "menu", "what can you do") gets the help, and one
-that only reacts ("oui", "cool", "lol") an invitation to ask.
+a message that only asks for help ("aide", "menu", "what can you do") gets the help, one that
+only reacts ("oui", "cool", "lol") an invitation to ask, and one that asks for a person whom to
+reach.
 
 The words live in content/courtesy.yaml (data staff can extend). Thanks and goodbyes are also
 courtesy words for the search, so a message made only of them is never searched. Help and
@@ -23,7 +24,8 @@ from bot.i18n import Translator
 KINDS = ("thanks", "goodbye")
 HELP = "help"  # matched as the whole message only, like REACTION
 REACTION = "reaction"  # "oui", "cool", "lol", "hein": no question, and not thanks either
-WHOLE = (HELP, REACTION)
+HUMAN = "human"  # "je veux parler à quelqu'un": whom to reach (the content's default contact)
+WHOLE = (HELP, REACTION, HUMAN)
 GREETING = "greeting"
 FILE = "courtesy.yaml"
 
@@ -83,7 +85,7 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     problems: list[str] = []
     phrases: dict[str, dict[str, frozenset[tuple[str, ...]]]] = {}
     if not isinstance(data, dict):
-        raise ContentError([f"{name}: must map thanks:, goodbye:, help: and reaction: to words"])
+        raise ContentError([f"{name}: must map each kind ({', '.join((*KINDS, *WHOLE))}) to words"])
     for kind, by_lang in data.items():
         if kind not in (*KINDS, *WHOLE):
             problems.append(f"{name}: {kind}: unknown kind (use {', '.join((*KINDS, *WHOLE))})")
@@ -104,14 +106,17 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     return Courtesy(phrases)
 
 
-def courtesy_text(t: Translator, kind: str) -> str:
-    """The reply to a courtesy message, in the resident's language (bot and `ask` alike)."""
+def courtesy_text(t: Translator, kind: str, contact: str = "") -> str:
+    """The reply to a courtesy message, in the resident's language (bot and `ask` alike);
+    `contact`: whom to reach, for a resident who asks for a person."""
     if kind == "thanks":
         return t._("You're welcome! Ask me anything else, or choose a topic below.")
     if kind == "goodbye":
         return t._("Goodbye! Come back whenever you like.")
     if kind == HELP:
         return help_text(t)
+    if kind == HUMAN:
+        return contact
     if kind == REACTION:
         return t._("Ask me a question in your own words, or choose a topic below.")
     return (

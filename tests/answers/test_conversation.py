@@ -438,3 +438,21 @@ async def test_a_reaction_alone_gets_an_invitation_to_ask_not_a_card(harness: Ha
     await resident.send("how to keep cool in summer")
     [reply] = await resident.wait_for_messages(1)
     assert reply["text"] != "Ask me a question in your own words, or choose a topic below."
+
+
+async def test_asking_for_a_person_gets_whom_to_reach(harness: Harness) -> None:
+    """ "je veux parler à un humain": the caretaker, the landlord, the association's staff (the
+    content's default contact), in the resident's language; not the small-talk reply."""
+    contacts = harness.services.answers.answerer.content.default_contact
+    for number, (lang, text) in enumerate(
+        [
+            ("fr", "bonjour, je veux parler à un humain"),
+            ("en", "talk to a person"),
+            ("pt", "quero falar com uma pessoa"),
+        ]
+    ):
+        resident = harness.resident(1600 + number, lang)
+        await resident.send(text)
+        [reply] = await resident.wait_for_messages(1)
+        assert reply["text"] == contacts[lang], (text, reply["text"])
+        assert len(buttons(reply)) >= 4
