@@ -4,9 +4,9 @@ only reacts ("oui", "cool", "lol") an invitation to ask, and one that asks for a
 reach.
 
 The words live in content/courtesy.yaml (data staff can extend). Thanks and goodbyes are also
-courtesy words for the search, so a message made only of them is never searched. Help and
-reaction phrases count only as the whole message (greetings around them aside): "aide" alone
-is a request for help, "aide au logement" a question.
+courtesy words for the search, so a message made only of them is never searched. Help,
+reaction and person phrases count only as the whole message (greetings around them aside):
+"aide" alone is a request for help, "aide au logement" a question.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ HELP = "help"  # matched as the whole message only, like REACTION
 REACTION = "reaction"  # "oui", "cool", "lol", "hein": no question, and not thanks either
 HUMAN = "human"  # "je veux parler à quelqu'un": whom to reach (the content's default contact)
 WHOLE = (HELP, REACTION, HUMAN)
+WHOLE_CHARS = 80  # longer messages are not read as one of those phrases
 GREETING = "greeting"
 FILE = "courtesy.yaml"
 
@@ -46,8 +47,10 @@ class Courtesy:
         ]
 
     def whole(self, text: str, lang: str, ignored: frozenset[str]) -> str | None:
-        """HELP or REACTION when the whole message, `ignored` words (greetings) before or
-        after it aside, is one of that kind's phrases."""
+        """One of the WHOLE kinds when the whole message, `ignored` words (greetings) before
+        or after it aside, is one of that kind's phrases."""
+        if len(text) > WHOLE_CHARS:  # a question, not "aide" or "je veux parler à quelqu'un"
+            return None
         tokens = words(text)
         core = tokens
         while core and core[0] in ignored:
