@@ -5,7 +5,8 @@ reach.
 
 The words live in content/courtesy.yaml (data staff can extend). Thanks and goodbyes are also
 courtesy words for the search, so a message made only of them is never searched. Help,
-reaction and person phrases count only as the whole message (greetings around them aside):
+reaction, person and greeting phrases count only as the whole message (greetings around them
+aside):
 "aide" alone is a request for help, "aide au logement" a question.
 """
 
@@ -25,9 +26,9 @@ KINDS = ("thanks", "goodbye")
 HELP = "help"  # matched as the whole message only, like REACTION
 REACTION = "reaction"  # "oui", "cool", "lol", "hein": no question, and not thanks either
 HUMAN = "human"  # "je veux parler à quelqu'un": whom to reach (the content's default contact)
-WHOLE = (HELP, REACTION, HUMAN)
+GREETING = "greeting"  # the default for a courtesy-only message; also whole-message phrases
+WHOLE = (HELP, REACTION, HUMAN, GREETING)  # "ça va ?", "how are you": a greeting, not small talk
 WHOLE_CHARS = 80  # longer messages are not read as one of those phrases
-GREETING = "greeting"
 FILE = "courtesy.yaml"
 
 

@@ -299,6 +299,10 @@ async def test_thanks_get_you_are_welcome_in_the_residents_language(harness: Har
         ("ar", "salam", "مرحبا!"),
         ("fr", "slm", "Bonjour !"),
         ("en", "salam alikoum", "Hello!"),
+        # Asking how the assistant is: the greeting, not the small-talk contact.
+        ("fr", "ça va ?", "Bonjour !"),
+        ("en", "how are you", "Hello!"),
+        ("es", "¿qué tal?", "¡Hola!"),
     ]
     for number, (lang, text, expected) in enumerate(cases):
         resident = harness.resident(1100 + number, lang)
