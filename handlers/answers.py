@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.answers.answering import Answer
-from bot.answers.courtesy import HELP, courtesy_text, help_text
+from bot.answers.courtesy import courtesy_text
 from bot.answers.emergencies import Number, number_note
 from bot.i18n import HTML, Translator
 from bot.telegram.callbacks import button, decode, is_kind
@@ -54,14 +54,12 @@ async def on_question(update: Update, context: BotContext) -> None:
         return
     if answer.courtesy is not None:
         contact = html.escape(answerer.contact(answer.lang))
-        if answer.courtesy == HELP:
-            text = help_text(t, bold)
-        else:
-            text = courtesy_text(t, answer.courtesy, contact)
+        text = courtesy_text(t, answer.courtesy, contact, bold)
         await show(update, text, main_menu(t), edit=False)
         return
     question_id = await services.questions.log(answer)
-    if await whatson.live_answer(update, context, answer):
+    # A concern's number goes above the usual reply; the live listing has no place for it.
+    if answer.concern is None and await whatson.live_answer(update, context, answer):
         return
     flag_row = [button(t._("👎 Not what I asked"), NotWhatIAsked(question_id))]
     if answer.out_of_scope:

@@ -110,15 +110,18 @@ def load_courtesy(content_dir: Path, languages: tuple[str, ...]) -> Courtesy:
     return Courtesy(phrases)
 
 
-def courtesy_text(t: Translator, kind: str, contact: str = "") -> str:
+def courtesy_text(
+    t: Translator, kind: str, contact: str = "", strong: Callable[[str], str] = str
+) -> str:
     """The reply to a courtesy message, in the resident's language (bot and `ask` alike);
-    `contact`: whom to reach, for a resident who asks for a person."""
+    `contact`: whom to reach, for a resident who asks for a person; `strong`: how the help's
+    title is set off (bold in Telegram)."""
     if kind == "thanks":
         return t._("You're welcome! Ask me anything else, or choose a topic below.")
     if kind == "goodbye":
         return t._("Goodbye! Come back whenever you like.")
     if kind == HELP:
-        return help_text(t)
+        return help_text(t, strong)
     if kind == HUMAN:
         return contact
     if kind == REACTION:

@@ -140,23 +140,25 @@ class QuestionLogService:
         since = self._clock() - timedelta(days=days)
         alarms = QuestionLog.top_entry_id.startswith(EMERGENCY_PREFIX)
         raised = []
-        for kind, condition, sure in (
-            (QuestionLog.top_entry_id, alarms, True),
-            (QuestionLog.concern, QuestionLog.concern.is_not(None), False),
-        ):
-            stmt = (
-                select(kind, func.min(QuestionLog.text), func.min(QuestionLog.lang), func.count())
-                .where(QuestionLog.asked_at >= since, condition)
-                .group_by(kind, QuestionLog.normalized)
-                .order_by(func.count().desc(), kind, func.min(QuestionLog.text))
-                .limit(limit)
-            )
-            async with self._db.reading() as session:
+        async with self._db.reading() as session:
+            for kind, condition, sure in (
+                (QuestionLog.top_entry_id, alarms, True),
+                (QuestionLog.concern, QuestionLog.concern.is_not(None), False),
+            ):
+                stmt = (
+                    select(
+                        kind, func.min(QuestionLog.text), func.min(QuestionLog.lang), func.count()
+                    )
+                    .where(QuestionLog.asked_at >= since, condition)
+                    .group_by(kind, QuestionLog.normalized)
+                    .order_by(func.count().desc(), kind, func.min(QuestionLog.text))
+                    .limit(limit)
+                )
                 rows = (await session.execute(stmt)).all()
-            raised += [
-                Raised(str(r[0]).removeprefix(EMERGENCY_PREFIX), r[1], r[2], int(r[3]), sure)
-                for r in rows
-            ]
+                raised += [
+                    Raised(str(r[0]).removeprefix(EMERGENCY_PREFIX), r[1], r[2], int(r[3]), sure)
+                    for r in rows
+                ]
         return raised
 
     async def get(self, question_id: int) -> LoggedQuestion | None:

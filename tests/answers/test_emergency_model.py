@@ -125,6 +125,20 @@ async def test_a_concern_puts_the_first_number_above_the_usual_answer(
         assert len(data) > 1  # its buttons too, not the emergency reply's menu alone
 
 
+async def test_a_concern_shows_its_number_on_a_question_about_the_pop_up_shop_too(
+    harness: Harness, monkeypatch
+) -> None:
+    """A question that would get the live pop-up listing gets the usual card instead, with the
+    number above it: the listing has no place for it."""
+    monkeypatch.setattr(harness.services.answers.answerer.emergencies, "model", Half(0.6))
+    resident = harness.resident(1001, "en")
+    await resident.send("when is the next pop-up shop?")
+    [reply] = await resident.wait_for_messages(1)
+    first, rest = reply["text"].split("\n\n", 1)
+    assert first.startswith("🆘 ") and "0 800 47 33 33" in first
+    assert "🆘" not in rest and len(rest) > 40
+
+
 async def test_staff_see_in_gaps_the_messages_that_got_a_number_above_their_answer(
     harness: Harness, monkeypatch
 ) -> None:
