@@ -66,3 +66,12 @@ def test_warming_the_home_is_a_heating_question_in_every_language(library) -> No
         assert answer.results[0].entry.category == "energy.heating", question
     water = library.answerer.answer("cómo calentar el agua sin gastar tanto", "es")
     assert water.results[0].entry.category == "energy.hot_water"
+
+
+def test_a_complaint_that_shares_small_talk_words_is_not_small_talk(library) -> None:
+    """ "ça va pas" is also how one asks how someone is; a topic that covers far less of the
+    question than an entry does not take it."""
+    answer = library.answerer.answer("ça va pas du tout le chauffage", "fr")
+    assert answer.topic is None or answer.topic.id != "chit-chat"
+    assert answer.results[0].entry.category == "energy.heating"
+    assert library.answerer.answer("raconte-moi une blague", "fr").topic.id == "chit-chat"
