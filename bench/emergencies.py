@@ -6,7 +6,7 @@ Sets:
   (emergencies and near misses): a fit, not a test.
 - `bench/data/emergencies_test.jsonl`: every third line of the original set (line index % 3 ==
   2), put aside before any pattern was written and never used for tuning: the held-out figure.
-- `bench/data/real/dev.jsonl`: the real-world dev questions (its emergencies went to the
+- `content/resident_questions.yaml`: the real-world dev questions (its emergencies went to the
   messages above): none may raise an alarm. `real/test.jsonl`: never tuned or trained on.
 - `questions.jsonl`, `heldout.jsonl`, `unrelated.jsonl`: everyday questions; no alarm expected.
 
@@ -213,7 +213,7 @@ def main() -> None:
     detector = Answerer(content, LANGS, "fr").emergencies
     tuning = load_messages(ROOT / "content" / MESSAGES_FILE)
     heldout = load(DATA / "emergencies_test.jsonl")
-    real = load_real(DATA / "real" / "dev.jsonl")
+    real = [Case(asked.q, asked.lang, None) for asked in content.asked]
     real_test = load_real(DATA / "real" / "test.jsonl")
     everyday = [
         *load(DATA / "questions.jsonl"),
@@ -228,7 +228,9 @@ def main() -> None:
         args.show_heldout,
         alone,
     )
-    evaluate("real-world dev set (bench/data/real/dev.jsonl)", real, detector, args.show, alone)
+    evaluate(
+        "real-world dev set (content/resident_questions.yaml)", real, detector, args.show, alone
+    )
     evaluate(
         "real-world test set, never tuned on (bench/data/real/test.jsonl)",
         real_test,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.answers.category_model import answer_model
 from bot.answers.content import ContentSet, Entry
 from bot.answers.courtesy import GREETING, Courtesy
 from bot.answers.emergencies import Alarm, Emergency, EmergencyDetector, EmergencySet
@@ -129,7 +130,8 @@ class Answerer:
         courtesy: Courtesy | None = None,
         model_cache: Path | None = DEFAULT_CACHE,
     ) -> None:
-        """`model_cache`: where the fitted emergency model is kept (None: fitted each time)."""
+        """`model_cache`: where the fitted models (the answer model, the emergency model) are
+        kept (None: fitted each time)."""
         self.content = content
         self.languages = languages
         self.default_locale = default_locale
@@ -144,7 +146,13 @@ class Answerer:
             }
             for lang in languages
         }
-        self.index = SearchIndex(replace(content, synonyms=synonyms), languages, default_locale)
+        answers = answer_model(content, model_cache)
+        self.index = SearchIndex(
+            replace(content, synonyms=synonyms),
+            languages,
+            default_locale,
+            answers.opinion if answers else None,
+        )
         self.detection = LanguageDetection(languages)
         emergencies = content.emergencies or EmergencySet()
         model = None

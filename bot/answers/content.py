@@ -7,6 +7,8 @@ Layout (documented for staff in content/README.md):
 - content/emergencies.yaml: danger to life, its numbers and triggers (bot/answers/emergencies.py).
 - content/emergency_messages.yaml: real emergencies and near misses the emergency model learns
   from (bot/answers/emergency_model.py).
+- content/resident_questions.yaml: questions real people asked, with the category that answers
+  them: the answer model learns from them (bot/answers/category_model.py); optional.
 
 Problems come in two kinds. Errors (a missing field, a misspelt field name, an unknown
 category, a YAML syntax error, a text missing in the default language) stop the content from
@@ -153,12 +155,22 @@ class Entry:
         }
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A question a real person asked, and the category that answers it (None: not ours)."""
+
+    q: str
+    lang: str
+    category: str | None
+
+
 @dataclass
 class ContentSet:
     entries: list[Entry] = field(default_factory=list)
     default_contact: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, dict[str, str]] = field(default_factory=dict)
     emergencies: EmergencySet | None = None  # None: nothing is recognised as an emergency
+    asked: list[Asked] = field(default_factory=list)  # real questions, for the answer model
     warnings: list[str] = field(default_factory=list)  # what is not translated yet
 
     @property
@@ -433,6 +445,7 @@ def load_content(
     _load_out_of_scope(content_dir, content, seen, report)
     _load_synonyms(content_dir, content, report)
     _load_emergencies(content_dir, report.languages, content, report.problems, report.warnings)
+    _load_asked(content_dir, content, report)
     if report.problems:
         raise ContentError(report.problems, report.warnings)
     content.warnings = report.warnings
@@ -515,6 +528,48 @@ def _load_emergencies(
     if data is not None and content.emergencies is not None:
         kinds = {e.id for e in content.emergencies.emergencies}
         content.emergencies.messages = load_messages(data, name, languages, kinds, problems)
+
+
+ASKED_FILE = "resident_questions.yaml"
+
+
+class _Asked(_Strict):
+    q: str = Field(min_length=1, max_length=2000)
+    lang: str
+    category: str | None
+    topic: str | None = None
+    source: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    note: str | None = None
+
+
+def _load_asked(content_dir: Path, content: ContentSet, report: _Report) -> None:
+    """resident_questions.yaml, when there is one: the answer model learns without it too."""
+    path = content_dir / ASKED_FILE
+    if not path.exists():
+        return
+    name = str(path.relative_to(content_dir.parent))
+    data = _read_yaml(path, content_dir, report.problems)
+    items = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        if data is not None:
+            report.problems.append(f"{name}: must hold a list under 'questions:'")
+        return
+    topics = {t.id for t in content.topics}
+    for number, item in enumerate(items, start=1):
+        prefix = f"{name}: question {number}"
+        try:
+            model = _Asked.model_validate(item)
+        except ValidationError as exc:
+            report.problems.extend(_pydantic_problems(prefix, exc))
+            continue
+        if model.lang not in report.languages:
+            report.problems.append(f"{prefix}: lang: no catalog for {model.lang!r} in locales/")
+        elif model.category is not None and model.category not in CATEGORIES:
+            report.problems.append(f"{prefix}: category: {model.category!r} is not a category")
+        elif model.topic is not None and model.topic not in topics:
+            report.problems.append(f"{prefix}: topic: {model.topic!r} is no out-of-scope topic")
+        else:
+            content.asked.append(Asked(model.q, model.lang, model.category))
 
 
 def _required(

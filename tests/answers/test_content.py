@@ -266,3 +266,29 @@ async def test_the_bot_refuses_to_start_on_broken_content(tmp_path: Path, databa
     settings = make_settings(content_dir=broken_copy(tmp_path), database_url=database.url)
     with pytest.raises(ContentError):
         build_assistant(settings, db=database)
+
+
+def test_a_broken_resident_question_is_reported_with_file_number_and_field(
+    tmp_path: Path,
+) -> None:
+    """content/resident_questions.yaml is checked like the entries, every problem at once."""
+    target = copy_content(tmp_path)
+    path = target / "resident_questions.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["questions"][0]["category"] = "water.everything"
+    data["questions"][1]["lang"] = "de"
+    data["questions"][2]["q"] = ""
+    data["questions"][3]["sorce"] = "https://example.org"
+    data["questions"][4] = {"q": "la caf", "lang": "fr", "category": None, "topic": "caf"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(target, LANGS)
+    text = "\n".join(caught.value.problems)
+    name = "content/resident_questions.yaml"
+    assert f"{name}: question 1: category: 'water.everything' is not a category" in text
+    assert f"{name}: question 2: lang: no catalog for 'de' in locales/" in text
+    assert f"{name}: question 3: q: " in text
+    assert f"{name}: question 4: sorce: unknown field (check its spelling)" in text
+    assert f"{name}: question 5: topic: 'caf' is no out-of-scope topic" in text
+    path.unlink()  # optional: the answer model learns from the example questions alone
+    assert load_content(target, LANGS).asked == []

@@ -149,8 +149,8 @@ def test_the_messages_learnt_from_and_the_real_dev_questions(
     half), nearly every emergency. A few real ones say it with no telling word ("te vas
     quedando…", "someone asks if the gas is on and I say no") or carry a debatable kind (an
     unconscious woman in the bath: carbon monoxide or medical?): requiring them all would be
-    learning them by heart. The real dev set's everyday lines: no pattern raises an alarm, the
-    model very few (it is not fitted on them)."""
+    learning them by heart. The real dev set's everyday lines (content/resident_questions.yaml):
+    no pattern raises an alarm, the model very few (it is not fitted on them)."""
     rows = yaml.safe_load((ROOT / "content" / "emergency_messages.yaml").read_text())["messages"]
     written = [r for r in rows if not r.get("source")]
     missed = [r["q"] for r in written if r["kind"] and r["kind"] not in kinds(detector, r["q"])]
@@ -162,11 +162,12 @@ def test_the_messages_learnt_from_and_the_real_dev_questions(
     assert len(real) > 200
     assert len(alarmed) >= 0.92 * len(real)
     assert len(right) >= 0.88 * len(real)
-    dev = [json.loads(line) for line in (DATA / "real" / "dev.jsonl").read_text().splitlines()]
-    assert not any(r.get("emergency") for r in dev)  # they are learnt from, above
+    # The dev half's emergencies are learnt from, above; its other lines are in the content.
+    dev = [asked.q for asked in library.answerer.content.asked]
+    assert len(dev) > 900
     patterns = EmergencyDetector(library.answerer.content.emergencies or EmergencySet())
-    assert [r["q"] for r in dev if kinds(patterns, r["q"])] == []
-    assert len([r for r in dev if kinds(detector, r["q"])]) <= 0.01 * len(dev)
+    assert [q for q in dev if kinds(patterns, q)] == []
+    assert len([q for q in dev if kinds(detector, q)]) <= 0.01 * len(dev)
 
 
 def test_the_contents_own_example_questions_raise_no_alarm(
