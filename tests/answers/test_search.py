@@ -71,7 +71,7 @@ def test_the_answer_models_opinion_reorders_close_candidates_only() -> None:
     opinion = {"energy.hot_water": 0.9, "water.shower": 0.05}
     assert [m.entry.id for m in weighed([shower, boiler], opinion)] == ["boiler", "shower"]
     assert [m.entry.id for m in weighed([shower, boiler], {})] == ["shower", "boiler"]
-    far_ahead = match("shower", "water.shower", 60.0)
+    far_ahead = match("shower", "water.shower", 200.0)
     assert weighed([far_ahead, boiler], opinion)[0] is far_ahead
     repairs = match("repairs", "out_of_scope", 19.0, kind="out_of_scope")
     assert [m.entry.id for m in weighed([shower, repairs], {"out_of_scope": 1.0})] == [
