@@ -431,6 +431,9 @@ class SearchIndex:
         """`opinion`: each category's probability for a question (the answer model)."""
         self.content = content
         self.opinion = opinion
+        # A question is searched in its language, then, when unsure, in every language: the
+        # model reads it once.
+        self._last_opinion: tuple[str, dict[str, float]] | None = None
         self.languages = languages
         default = default or (languages[0] if languages else None)
         self.indexes = {
@@ -461,7 +464,10 @@ class SearchIndex:
         ranked = supported(sorted(best.values(), key=Match.rank, reverse=True))[:limit]
         if self.opinion is None or len(ranked) < 2:
             return ranked
-        return weighed(ranked, self.opinion(text))
+        last = self._last_opinion
+        if last is None or last[0] != text:
+            last = self._last_opinion = (text, self.opinion(text))
+        return weighed(ranked, last[1])
 
 
 def _supports(matches: list[Match]) -> list[float]:
