@@ -12,8 +12,8 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.answers.answering import Answer
 from bot.answers.courtesy import courtesy_text
-from bot.answers.emergencies import Number, number_note
-from bot.i18n import HTML, Translator
+from bot.answers.emergencies import Number, concern_line, number_note
+from bot.i18n import Translator
 from bot.telegram.callbacks import button, decode, is_kind
 from handlers import whatson
 from handlers.buttons import BROWSED, NotWhatIAsked, OtherAnswers, ShowEntry, Vote
@@ -160,12 +160,7 @@ def concerned(t: Translator, answer: Answer, text: str, fallback: str) -> str:
     it: not enough to answer with the numbers alone, too much to say nothing."""
     if answer.concern is None:
         return text
-    number = answer.concern.numbers[0]
-    line = t._(
-        "In danger, or someone near you? Call {number} ({label}).",
-        number=HTML(bold(number.number)),
-        label=number.label(answer.lang, fallback),
-    )
+    line = concern_line(t, answer.concern.numbers[0], answer.lang, fallback, bold)
     return f"🆘 {line}\n\n{text}"
 
 

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from bot.answers.answering import Answer, Answerer
 from bot.answers.courtesy import courtesy_text
-from bot.answers.emergencies import number_note
+from bot.answers.emergencies import concern_line, number_note
 from bot.answers.library import Library
 from bot.config import Settings
 from bot.i18n import Catalogs
@@ -71,12 +71,8 @@ def to_text(answer: Answer, answerer: Answerer, catalogs: Catalogs) -> str:
     text = _reply_text(answer, answerer, catalogs)
     if answer.concern is None:
         return text
-    number = answer.concern.numbers[0]
-    line = catalogs.get(answer.lang)._(
-        "In danger, or someone near you? Call {number} ({label}).",
-        number=number.number,
-        label=number.label(answer.lang, answerer.default_locale),
-    )
+    t = catalogs.get(answer.lang)
+    line = concern_line(t, answer.concern.numbers[0], answer.lang, answerer.default_locale)
     return f"{line}\n\n{text}"
 
 

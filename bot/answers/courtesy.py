@@ -22,7 +22,9 @@ from bot.answers.content import ContentError
 from bot.answers.textnorm import words
 from bot.i18n import Translator
 
-KINDS = ("thanks", "goodbye")
+THANKS = "thanks"
+GOODBYE = "goodbye"
+KINDS = (THANKS, GOODBYE)  # also courtesy words for the search, wherever they stand
 HELP = "help"  # matched as the whole message only, like REACTION
 REACTION = "reaction"  # "oui", "cool", "lol", "hein": no question, and not thanks either
 HUMAN = "human"  # "je veux parler à quelqu'un": whom to reach (the content's default contact)
@@ -116,9 +118,9 @@ def courtesy_text(
     """The reply to a courtesy message, in the resident's language (bot and `ask` alike);
     `contact`: whom to reach, for a resident who asks for a person; `strong`: how the help's
     title is set off (bold in Telegram)."""
-    if kind == "thanks":
+    if kind == THANKS:
         return t._("You're welcome! Ask me anything else, or choose a topic below.")
-    if kind == "goodbye":
+    if kind == GOODBYE:
         return t._("Goodbye! Come back whenever you like.")
     if kind == HELP:
         return help_text(t, strong)

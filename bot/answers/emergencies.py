@@ -26,7 +26,7 @@ When no pattern matches, the emergency model (bot/answers/emergency_model.py) re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.answers.emergency_model import CONCERN, THRESHOLD, EmergencyModel
 from bot.answers.textnorm import fold, raw_words, words
-from bot.i18n import Translator
+from bot.i18n import HTML, Translator
 
 FILE = "emergencies.yaml"
 MESSAGES_FILE = "emergency_messages.yaml"
@@ -223,6 +223,18 @@ def number_note(number: Number, t: Translator) -> str:
     if number.always_open:
         notes.append(t._("24/7"))
     return format_list(notes, locale=t.locale) if notes else ""
+
+
+def concern_line(
+    t: Translator, number: Number, lang: str, fallback: str, strong: Callable[[str], str] = str
+) -> str:
+    """The line above an answer when the model half suspects an emergency (bot and `ask`
+    alike); `strong`: how the number is set off (bold in Telegram)."""
+    return t._(
+        "In danger, or someone near you? Call {number} ({label}).",
+        number=HTML(strong(number.number)),
+        label=number.label(lang, fallback),
+    )
 
 
 @dataclass(frozen=True)
